@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/* Reading and writing hub.conf and term.conf with inih (see config.h). */
+#include "config.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config_parse {
+	FILE *f;
+	int line; /* the line inih is on: counted by config_reader */
+	const char *file;
+	char *err;
+	size_t errlen;
+	int failed;
+	void *conf;
+};
+
+int config_parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	if (!text || !*text)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || v < 1 || v > 65535 || text[0] == '+' || text[0] == '-')
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int set_text(struct config_parse *p, int line, const char *section, const char *key,
+		    const char *value, char *dst, size_t dstlen)
+{
+	if (strlen(value) >= dstlen) {
+		snprintf(p->err, p->errlen, "%s line %d: [%s] %s is too long (at most %zu characters)",
+			 p->file, line, section, key, dstlen - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int set_port(struct config_parse *p, int line, const char *section, const char *key,
+		    const char *value, uint16_t *dst)
+{
+	if (config_parse_port(value, dst) < 0) {
+		snprintf(p->err, p->errlen,
+			 "%s line %d: [%s] %s \"%s\" is not a port (expected 1-65535)", p->file,
+			 line, section, key, value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int unknown_key(struct config_parse *p, int line, const char *section, const char *key)
+{
+	snprintf(p->err, p->errlen, "%s line %d: unknown key \"%s\" in section [%s]", p->file, line,
+		 key, section);
+	return -EINVAL;
+}
+
+#define IS(s, k) (strcmp(section, (s)) == 0 && strcmp(key, (k)) == 0)
+
+static int hub_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct config_parse *p = user;
+	int line = p->line;
+	struct hub_config *c = p->conf;
+	int rc;
+
+	if (p->failed)
+		return 0;
+	if (IS("store", "name"))
+		rc = set_text(p, line, section, key, value, c->store, sizeof(c->store));
+	else if (IS("store", "currency")) {
+		rc = set_text(p, line, section, key, value, c->currency, sizeof(c->currency));
+		if (rc == 0 && strlen(value) != 3) {
+			snprintf(p->err, p->errlen,
+				 "%s line %d: [store] currency \"%s\" is not an ISO 4217 code "
+				 "(expected three letters, e.g. EUR)",
+				 p->file, line, value);
+			rc = -EINVAL;
+		}
+	} else if (IS("store", "hub_id"))
+		rc = set_text(p, line, section, key, value, c->hub_id, sizeof(c->hub_id));
+	else if (IS("hub", "listen"))
+		rc = set_text(p, line, section, key, value, c->listen, sizeof(c->listen));
+	else if (IS("hub", "advertise"))
+		rc = set_text(p, line, section, key, value, c->advertise, sizeof(c->advertise));
+	else if (IS("hub", "sync_port"))
+		rc = set_port(p, line, section, key, value, &c->sync_port);
+	else if (IS("hub", "admin_port"))
+		rc = set_port(p, line, section, key, value, &c->admin_port);
+	else
+		rc = unknown_key(p, line, section, key);
+	if (rc < 0)
+		p->failed = 1;
+	return rc == 0;
+}
+
+static int term_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct config_parse *p = user;
+	int line = p->line;
+	struct term_config *c = p->conf;
+	int rc;
+
+	if (p->failed)
+		return 0;
+	if (IS("terminal", "id"))
+		rc = set_text(p, line, section, key, value, c->terminal_id, sizeof(c->terminal_id));
+	else if (IS("terminal", "name"))
+		rc = set_text(p, line, section, key, value, c->name, sizeof(c->name));
+	else if (IS("terminal", "short_code"))
+		rc = set_text(p, line, section, key, value, c->short_code, sizeof(c->short_code));
+	else if (IS("terminal", "store"))
+		rc = set_text(p, line, section, key, value, c->store, sizeof(c->store));
+	else if (IS("hub", "host"))
+		rc = set_text(p, line, section, key, value, c->hub_host, sizeof(c->hub_host));
+	else if (IS("hub", "admin_port"))
+		rc = set_port(p, line, section, key, value, &c->hub_admin_port);
+	else if (IS("hub", "sync_port"))
+		rc = set_port(p, line, section, key, value, &c->hub_sync_port);
+	else if (IS("ui", "port"))
+		rc = set_port(p, line, section, key, value, &c->ui_port);
+	else
+		rc = unknown_key(p, line, section, key);
+	if (rc < 0)
+		p->failed = 1;
+	return rc == 0;
+}
+
+#undef IS
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Debian's inih passes no line number to handlers: count lines as inih reads them. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct config_parse *p = stream;
+	char *got = fgets(str, num, p->f);
+
+	if (got)
+		p->line++;
+	return got;
+}
+
+static int config_load(const char *path, ini_handler handler, void *conf, char *err,
+		       size_t errlen)
+{
+	struct config_parse p = {NULL, 0, base_name(path), err, errlen, 0, conf};
+	int rc;
+
+	p.f = fopen(path, "r");
+	if (!p.f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = ini_parse_stream(config_reader, &p, handler, &p);
+	fclose(p.f);
+	if (p.failed)
+		return -EINVAL;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s line %d: not a \"key = value\" line or [section] header",
+			 p.file, rc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void config_hub_defaults(struct hub_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->currency, "EUR", 4);
+	memcpy(c->listen, "0.0.0.0", sizeof("0.0.0.0"));
+	c->sync_port = 7443;
+	c->admin_port = 8443;
+}
+
+void config_term_defaults(struct term_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hub_admin_port = 8443;
+	c->hub_sync_port = 7443;
+	c->ui_port = 8080;
+}
+
+int config_hub_load(const char *path, struct hub_config *c, char *err, size_t errlen)
+{
+	return config_load(path, hub_handler, c, err, errlen);
+}
+
+int config_term_load(const char *path, struct term_config *c, char *err, size_t errlen)
+{
+	return config_load(path, term_handler, c, err, errlen);
+}
+
+int config_hub_save(const char *path, const struct hub_config *c)
+{
+	char text[2048];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		     "# tillnet hub configuration; command-line flags override it.\n"
+		     "[store]\nname = %s\ncurrency = %s\nhub_id = %s\n\n"
+		     "[hub]\nlisten = %s\nsync_port = %u\nadmin_port = %u\nadvertise = %s\n",
+		     c->store, c->currency, c->hub_id, c->listen, c->sync_port, c->admin_port,
+		     c->advertise);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -ENAMETOOLONG;
+	return fsutil_write(path, text, (size_t)n, 0644, false);
+}
+
+int config_term_save(const char *path, const struct term_config *c)
+{
+	char text[2048];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		     "# tillnet terminal configuration; command-line flags override it.\n"
+		     "[terminal]\nid = %s\nname = %s\nshort_code = %s\nstore = %s\n\n"
+		     "[hub]\nhost = %s\nadmin_port = %u\nsync_port = %u\n\n[ui]\nport = %u\n",
+		     c->terminal_id, c->name, c->short_code, c->store, c->hub_host,
+		     c->hub_admin_port, c->hub_sync_port, c->ui_port);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -ENAMETOOLONG;
+	return fsutil_write(path, text, (size_t)n, 0644, false);
+}

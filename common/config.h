@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The two programs' configuration files, INI read with inih:
+ * DATA/hub.conf (written by `tillnet-hub init`) and DATA/term.conf (written by
+ * `tillnet-term enroll`). Command-line flags override what the files say.
+ * Errors name the file, line, section and key.
+ */
+#ifndef TILLNET_CONFIG_H
+#define TILLNET_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_TEXT_MAX 256
+
+struct hub_config {
+	char store[CONFIG_TEXT_MAX]; /* [store] name */
+	char currency[4];	     /* [store] currency, ISO 4217 */
+	char hub_id[40];	     /* [store] hub_id */
+	char listen[64];	     /* [hub] listen */
+	uint16_t sync_port;	     /* [hub] sync_port */
+	uint16_t admin_port;	     /* [hub] admin_port */
+	char advertise[CONFIG_TEXT_MAX]; /* [hub] advertise: address put in codes */
+};
+
+struct term_config {
+	char terminal_id[40];		/* [terminal] id */
+	char name[CONFIG_TEXT_MAX];	/* [terminal] name */
+	char short_code[16];		/* [terminal] short_code */
+	char store[CONFIG_TEXT_MAX];	/* [terminal] store */
+	char hub_host[CONFIG_TEXT_MAX]; /* [hub] host */
+	uint16_t hub_admin_port;	/* [hub] admin_port */
+	uint16_t hub_sync_port;		/* [hub] sync_port */
+	uint16_t ui_port;		/* [ui] port */
+};
+
+void config_hub_defaults(struct hub_config *c);
+void config_term_defaults(struct term_config *c);
+
+/*
+ * config_hub_load / config_term_load: read `path` over the defaults.
+ * -ENOENT if missing, -EINVAL for a bad file with a sentence in `err`
+ * (`hub.conf line 4: [hub] sync_port "70000" is not a port (expected 1-65535)`).
+ */
+int config_hub_load(const char *path, struct hub_config *c, char *err, size_t errlen);
+int config_term_load(const char *path, struct term_config *c, char *err, size_t errlen);
+
+/* config_hub_save / config_term_save: write the whole file atomically. */
+int config_hub_save(const char *path, const struct hub_config *c);
+int config_term_save(const char *path, const struct term_config *c);
+
+/* config_parse_port: "1".."65535" only; -EINVAL otherwise. */
+int config_parse_port(const char *text, uint16_t *port);
+
+#endif

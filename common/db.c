@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/* SQLite helpers: open, migrate, execute (see db.h). */
+#include "db.h"
+#include "fsutil.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+int db_check(sqlite3 *db, int rc, const char *what)
+{
+	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_error("sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return -EBUSY;
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	return -EIO;
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+	return db_check(db, sqlite3_exec(db, sql, NULL, NULL, NULL), sql);
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
+{
+	return db_check(db, sqlite3_prepare_v2(db, sql, -1, stmt, NULL), sql);
+}
+
+int db_open(const char *path, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("sqlite: cannot open %s: %s", path,
+			  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	/* Guarantee 1: a commit is on disk before we say so (DESIGN.md). */
+	rc = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON;");
+	if (rc < 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -EIO;
+}
+
+int db_open_existing(const char *path, sqlite3 **out)
+{
+	if (!fsutil_exists(path)) {
+		*out = NULL;
+		return -ENOENT;
+	}
+	return db_open(path, out);
+}
+
+void db_close(sqlite3 *db)
+{
+	if (db && sqlite3_close(db) != SQLITE_OK)
+		log_error("sqlite: close: %s", sqlite3_errmsg(db));
+}
+
+static int db_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "PRAGMA user_version", &st);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	rc = db_check(db, rc, "PRAGMA user_version");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_migrate(sqlite3 *db, const char *const *steps, int n)
+{
+	char set_version[64];
+	int version = 0;
+	int rc;
+
+	rc = db_user_version(db, &version);
+	if (rc < 0)
+		return rc;
+	if (version > n) {
+		log_error("database schema version %d is newer than this program knows (%d): "
+			  "upgrade tillnet",
+			  version, n);
+		return -EPROTO;
+	}
+	for (int i = version; i < n; i++) {
+		rc = db_exec(db, "BEGIN IMMEDIATE");
+		if (rc < 0)
+			return rc;
+		snprintf(set_version, sizeof(set_version), "PRAGMA user_version=%d", i + 1);
+		rc = db_exec(db, steps[i]);
+		if (rc == 0)
+			rc = db_exec(db, set_version);
+		if (rc == 0)
+			rc = db_exec(db, "COMMIT");
+		if (rc < 0) {
+			db_exec(db, "ROLLBACK");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int64_t db_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

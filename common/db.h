@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SQLite helpers both programs use: opening a database the way tillnet wants
+ * it (WAL, synchronous=FULL, foreign keys, a busy timeout) and numbered
+ * migrations kept in PRAGMA user_version. SQLite's own messages are logged
+ * here and turned into negative errno values.
+ */
+#ifndef TILLNET_DB_H
+#define TILLNET_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+/* db_open: open or create `path`. 0 or -EIO (logged). Close with db_close. */
+int db_open(const char *path, sqlite3 **db);
+
+/* db_open_existing: like db_open but -ENOENT if the file does not exist. */
+int db_open_existing(const char *path, sqlite3 **db);
+
+void db_close(sqlite3 *db);
+
+/*
+ * db_migrate: run each step whose number (index + 1) is above user_version,
+ * each in its own transaction together with the new user_version. A database
+ * newer than this program (user_version > n) is -EPROTO.
+ */
+int db_migrate(sqlite3 *db, const char *const *steps, int n);
+
+/* db_exec: run SQL with no results; -EIO with sqlite3_errmsg logged. */
+int db_exec(sqlite3 *db, const char *sql);
+
+/* db_prepare: prepare one statement; -EIO logged. */
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
+
+/* db_check: turn a SQLite result code into 0 or -EIO, logging `what`. */
+int db_check(sqlite3 *db, int rc, const char *what);
+
+/* db_now_ms: wall clock in ms since the epoch (what rows record). */
+int64_t db_now_ms(void);
+
+#endif
