@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* Routing the hub's HTTPS requests (see admin_http.h). */
+#include "admin_http.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void admin_http_handle(void *ctx, const struct http_request *req, struct http_response *res)
+{
+	struct enroll_ctx *e = ctx;
+
+	if (strcmp(req->url, "/api/v1/enroll") == 0) {
+		if (strcmp(req->method, "POST") != 0) {
+			http_respond_error(res, 405, "method-not-allowed", NULL,
+					   "%s /api/v1/enroll: use POST", req->method);
+			return;
+		}
+		enroll_handle(e, req, res);
+		return;
+	}
+	if (strcmp(req->url, "/api/v1/ca") == 0 && strcmp(req->method, "GET") == 0) {
+		res->status = 200;
+		res->body = strdup(e->ca_cert_pem);
+		res->body_len = res->body ? strlen(res->body) : 0;
+		res->content_type = "application/x-pem-file";
+		return;
+	}
+	http_respond_error(res, 404, "not-found", NULL, "%s %s: no such route", req->method,
+			   req->url);
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tillnet-hub status: what the running hub is doing. The running hub keeps
+ * each terminal's presence in hub.db and holds DATA/hub.pid locked, so status
+ * reads both without talking to the process (docs/adr/0003).
+ */
+#include "config.h"
+#include "db.h"
+#include "fsutil.h"
+#include "hub.h"
+#include "hub_db.h"
+#include "pidlock.h"
+#include "pki.h"
+#include "registry.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static const char status_usage[] =
+	"usage: tillnet-hub status --data DIR [--json]\n"
+	"\n"
+	"Whether the hub on DIR runs, and each terminal: online, last seen, address,\n"
+	"clock offset. --json prints one JSON object (docs/architecture.md).\n";
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	char path[PATH_MAX], fp_text[PKI_FP_TEXT_LEN] = "";
+	const char *data = NULL;
+	struct hub_config cfg;
+	uint8_t fp[PKI_FP_LEN];
+	json_t *terminals = NULL, *out = NULL, *t;
+	sqlite3 *db = NULL;
+	char *ca = NULL;
+	pid_t holder = 0;
+	int json = 0, c, ex;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd') {
+			data = optarg;
+		} else if (c == 'j') {
+			json = 1;
+		} else if (c == 'h') {
+			fputs(status_usage, stdout);
+			return 0;
+		} else {
+			fputs(status_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc || !data) {
+		fprintf(stderr, "tillnet-hub status: --data is required\n\n%s", status_usage);
+		return EX_USAGE;
+	}
+	ex = hub_load_config(data, &cfg);
+	if (!ex)
+		ex = hub_read_file(data, HUB_CA_CERT, &ca);
+	if (ex)
+		goto out;
+	if (pki_fingerprint(ca, fp) == 0)
+		pki_fingerprint_format(fp, fp_text);
+	if (fsutil_path(path, sizeof(path), data, HUB_PIDFILE) == 0)
+		pidlock_holder(path, &holder);
+	if (hub_db_open(data, 0, &db) < 0 || registry_list(db, holder != 0, &terminals) < 0) {
+		fprintf(stderr, "tillnet-hub status: cannot read %s/%s\n", data, HUB_DB);
+		ex = EX_CONFIG;
+		goto out;
+	}
+	out = json_pack("{s:b, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:O}", "running", holder != 0,
+			"store", cfg.store, "hubId", cfg.hub_id, "currency", cfg.currency, "listen",
+			cfg.listen, "syncPort", (int)cfg.sync_port, "adminPort",
+			(int)cfg.admin_port, "caFingerprint", fp_text, "terminals", terminals);
+	if (!out) {
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	json_object_set_new(out, "pid", holder ? json_integer(holder) : json_null());
+	if (json) {
+		json_dumpf(out, stdout, JSON_COMPACT);
+		putchar('\n');
+		goto out;
+	}
+	printf("hub for store \"%s\": %s", cfg.store, holder ? "running" : "not running");
+	if (holder)
+		printf(" (pid %ld), sync port %u, admin port %u", (long)holder, cfg.sync_port,
+		       cfg.admin_port);
+	printf("\nCA fingerprint: %s\n", fp_text);
+	json_array_foreach(terminals, i, t)
+	{
+		json_t *addr = json_object_get(t, "address");
+
+		printf("  %-4s %-20s %s%s%s\n", json_string_value(json_object_get(t, "shortCode")),
+		       json_string_value(json_object_get(t, "name")),
+		       json_is_integer(json_object_get(t, "revokedAt"))  ? "revoked"
+		       : json_is_true(json_object_get(t, "online")) ? "online"
+								    : "offline",
+		       json_is_string(addr) ? " from " : "",
+		       json_is_string(addr) ? json_string_value(addr) : "");
+	}
+out:
+	json_decref(out);
+	json_decref(terminals);
+	db_close(db);
+	free(ca);
+	return ex;
+}

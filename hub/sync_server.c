@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The WSS listener for terminals (see sync_server.h).
+ *
+ * A note on the send path: libwebsockets 4.1 allows one lws_write per
+ * writeable callback, so each connection keeps a small bounded queue of
+ * frames; sync_conn_send appends and asks for a writeable callback, which
+ * writes one frame and asks again while frames remain. A connection marked
+ * for closing sends what is queued (its error message), then its close frame.
+ */
+#include "sync_server.h"
+#include "db.h"
+#include "log.h"
+#include "proto.h"
+#include "registry.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SYNC_QUEUE_MAX 64
+#define SYNC_HELLO_TIMEOUT_S 10
+
+struct sync_frame {
+	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
+	size_t len;
+};
+
+struct sync_conn {
+	struct lws *wsi;
+	struct sync_conn *next;
+	char terminal_id[40];
+	char short_code[16];
+	char name[REGISTRY_NAME_MAX + 1];
+	char address[64];
+	int hello_done;
+	uint16_t close_code; /* non-zero: close once the queue is sent */
+	char close_reason[100];
+	char *rx;
+	size_t rx_len;
+	int rx_too_big;
+	struct sync_frame queue[SYNC_QUEUE_MAX];
+	size_t q_head, q_len;
+};
+
+struct sync_server {
+	struct lws_context *context;
+	sqlite3 *db;
+	const char *store;
+	const char *hub_id;
+	struct sync_conn *conns;
+};
+
+/*
+ * OpenSSL's verify callback reaches us with no lws context (lws-callbacks.h),
+ * so the one server of the process is found here.
+ */
+static struct sync_server *sync_current;
+
+static void sync_conn_send(struct sync_conn *c, char *text)
+{
+	struct sync_frame *f;
+	size_t len;
+
+	if (!text)
+		return;
+	len = strlen(text);
+	if (c->q_len == SYNC_QUEUE_MAX) {
+		/* A peer that reads nothing while we queue 64 frames is stuck: cut it off. */
+		log_warn("sync: %s: send queue full, closing", c->short_code);
+		free(text);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	f = &c->queue[(c->q_head + c->q_len) % SYNC_QUEUE_MAX];
+	f->buf = malloc(LWS_PRE + len);
+	if (!f->buf) {
+		free(text);
+		return;
+	}
+	memcpy(f->buf + LWS_PRE, text, len);
+	f->len = len;
+	free(text);
+	c->q_len++;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Send an error message, then close with `code`. */
+static void sync_conn_refuse(struct sync_conn *c, uint16_t code, const struct proto_error *err)
+{
+	sync_conn_send(c, proto_error_encode(err));
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", err->code);
+	lws_callback_on_writable(c->wsi);
+}
+
+static void sync_conn_free(struct sync_server *s, struct sync_conn *c)
+{
+	struct sync_conn **p;
+
+	for (p = &s->conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	while (c->q_len > 0) {
+		free(c->queue[c->q_head].buf);
+		c->q_head = (c->q_head + 1) % SYNC_QUEUE_MAX;
+		c->q_len--;
+	}
+	free(c->rx);
+	c->rx = NULL;
+}
+
+/* Serials compare as numbers: hex, any case, leading zeros ignored. */
+static int serial_equal(const char *a, const char *b)
+{
+	while (*a == '0')
+		a++;
+	while (*b == '0')
+		b++;
+	return strcasecmp(a, b) == 0;
+}
+
+/*
+ * The client certificate, at the TLS handshake: the chain is checked by
+ * OpenSSL (preverify_ok: a foreign CA fails here); the leaf must also be a
+ * certificate the registry issued, by serial. A revoked one passes this step
+ * and is refused at the session handshake (sync_conn_established) so that
+ * the terminal can be told why: lws 4.1 gives its clients no TLS alert detail.
+ */
+static int sync_verify_client(X509_STORE_CTX *ctx, int preverify_ok)
+{
+	struct registry_terminal t;
+	char cn[128] = "", serial[80] = "";
+	const ASN1_INTEGER *sn;
+	X509 *cert;
+	int rc;
+
+	if (!preverify_ok) {
+		log_warn("sync: refused a client certificate at the TLS handshake: %s",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		return 1;
+	}
+	if (X509_STORE_CTX_get_error_depth(ctx) != 0)
+		return 0;
+	cert = X509_STORE_CTX_get_current_cert(ctx);
+	if (!cert || !sync_current)
+		return 1;
+	X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+	sn = X509_get0_serialNumber(cert);
+	for (int i = 0; sn && i < ASN1_STRING_length(sn) && i < 39; i++)
+		snprintf(serial + 2 * i, 3, "%02x", ASN1_STRING_get0_data(sn)[i]);
+	rc = registry_find(sync_current->db, cn, &t);
+	if (rc < 0 || !serial_equal(serial, t.cert_serial)) {
+		log_warn("sync: refused certificate CN=%s serial %s at the TLS handshake: not "
+			 "issued to a terminal of this store", cn, serial);
+		X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
+		return 1;
+	}
+	return 0;
+}
+
+static void sync_refuse_revoked(struct sync_conn *c, const struct registry_terminal *t)
+{
+	struct proto_error err;
+
+	log_warn("sync: refused terminal %s \"%s\" from %s: it is revoked", t->short_code, t->name,
+		 c->address);
+	proto_error_set(&err, PROTO_ERR_REVOKED, NULL,
+			"terminal %s \"%s\" is revoked on this hub; enroll it again with a new code",
+			t->short_code, t->name);
+	sync_conn_refuse(c, PROTO_CLOSE_REFUSED, &err);
+}
+
+static void sync_conn_established(struct sync_server *s, struct sync_conn *c, struct lws *wsi)
+{
+	union lws_tls_cert_info_results info;
+	struct registry_terminal t;
+	struct proto_error err;
+
+	memset(c, 0, sizeof(*c));
+	c->wsi = wsi;
+	lws_get_peer_simple(wsi, c->address, sizeof(c->address));
+	memset(&info, 0, sizeof(info));
+	if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_COMMON_NAME, &info,
+				   sizeof(info.ns.name) - 1) < 0 ||
+	    registry_find(s->db, info.ns.name, &t) < 0) {
+		proto_error_set(&err, PROTO_ERR_REFUSED, NULL,
+				"this terminal's certificate is not accepted by this hub");
+		sync_conn_refuse(c, PROTO_CLOSE_REFUSED, &err);
+		return;
+	}
+	snprintf(c->terminal_id, sizeof(c->terminal_id), "%s", t.id);
+	snprintf(c->short_code, sizeof(c->short_code), "%s", t.short_code);
+	snprintf(c->name, sizeof(c->name), "%s", t.name);
+	if (t.revoked_at) {
+		sync_refuse_revoked(c, &t);
+		return;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE + 1, SYNC_HELLO_TIMEOUT_S);
+	log_debug("sync: %s connected from %s, waiting for hello", c->short_code, c->address);
+}
+
+static void sync_on_hello(struct sync_server *s, struct sync_conn *c, json_t *msg)
+{
+	struct proto_welcome w = {0};
+	struct proto_hello h;
+	struct proto_error err;
+	int64_t now = db_now_ms();
+	int rc;
+
+	rc = proto_hello_decode(msg, &h, &err);
+	if (rc == -EPROTONOSUPPORT) {
+		log_warn("sync: %s \"%s\" speaks protocol %lld, this hub speaks %d: refused",
+			 c->short_code, c->name, (long long)h.protocol_version, PROTO_VERSION);
+		sync_conn_refuse(c, PROTO_CLOSE_VERSION, &err);
+		return;
+	}
+	if (rc < 0) {
+		log_warn("sync: %s sent a bad hello: %s", c->short_code, err.message);
+		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
+		return;
+	}
+	if (strcmp(h.terminal_id, c->terminal_id) != 0) {
+		proto_error_set(&err, PROTO_ERR_BAD_FIELD, "terminalId",
+				"terminalId: \"%s\" is not the terminal of this certificate",
+				h.terminal_id);
+		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
+		return;
+	}
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	c->hello_done = 1;
+	w.protocol_version = PROTO_VERSION;
+	snprintf(w.hub_id, sizeof(w.hub_id), "%s", s->hub_id);
+	snprintf(w.store, sizeof(w.store), "%s", s->store);
+	w.hub_clock_ms = now;
+	w.clock_offset_ms = h.clock_ms - now;
+	snprintf(w.short_code, sizeof(w.short_code), "%s", c->short_code);
+	snprintf(w.name, sizeof(w.name), "%s", c->name);
+	registry_presence_online(s->db, c->terminal_id, c->address, now, w.clock_offset_ms,
+				 h.software);
+	log_info("sync: terminal %s \"%s\" online from %s (%s, clock offset %+lld ms)",
+		 c->short_code, c->name, c->address, h.software[0] ? h.software : "?",
+		 (long long)w.clock_offset_ms);
+	if (w.clock_offset_ms > 60000 || w.clock_offset_ms < -60000)
+		log_warn("sync: terminal %s's clock is off by %+lld s", c->short_code,
+			 (long long)(w.clock_offset_ms / 1000));
+	sync_conn_send(c, proto_welcome_encode(&w));
+}
+
+static void sync_on_message(struct sync_server *s, struct sync_conn *c)
+{
+	struct proto_error err;
+	const char *type;
+	json_t *msg;
+
+	if (proto_parse(c->rx, c->rx_len, &msg, &type, &err) < 0) {
+		log_warn("sync: %s sent a bad message: %s", c->short_code, err.message);
+		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
+		return;
+	}
+	if (!c->hello_done && strcmp(type, "hello") != 0) {
+		proto_error_set(&err, PROTO_ERR_UNEXPECTED, "type",
+				"type: the first message must be hello, not \"%.40s\"", type);
+		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
+	} else if (strcmp(type, "hello") == 0) {
+		if (c->hello_done) {
+			proto_error_set(&err, PROTO_ERR_UNEXPECTED, "type",
+					"type: hello was already received");
+			sync_conn_send(c, proto_error_encode(&err));
+		} else {
+			sync_on_hello(s, c, msg);
+		}
+	} else {
+		/* Unknown types fail alone; the connection stays (docs/protocol.md). */
+		proto_error_set(&err, PROTO_ERR_UNKNOWN_TYPE, "type",
+				"type: \"%.40s\" is not a message type of protocol %d", type,
+				PROTO_VERSION);
+		sync_conn_send(c, proto_error_encode(&err));
+	}
+	json_decref(msg);
+}
+
+/* Gather a message's fragments, up to PROTO_FRAME_MAX. */
+static void sync_on_receive(struct sync_server *s, struct sync_conn *c, const void *in,
+			    size_t len)
+{
+	struct proto_error err;
+
+	if (c->close_code)
+		return;
+	if (!c->rx_too_big && c->rx_len + len > PROTO_FRAME_MAX) {
+		c->rx_too_big = 1;
+		free(c->rx);
+		c->rx = NULL;
+	}
+	if (!c->rx_too_big) {
+		char *grown = realloc(c->rx, c->rx_len + len + 1);
+
+		if (!grown) {
+			c->close_code = LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+			lws_callback_on_writable(c->wsi);
+			return;
+		}
+		c->rx = grown;
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+	}
+	if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi) > 0)
+		return;
+	if (c->rx_too_big) {
+		proto_error_set(&err, PROTO_ERR_TOO_BIG, NULL,
+				"message is over the limit of %d bytes", PROTO_FRAME_MAX);
+		log_warn("sync: %s sent a message over %d bytes", c->short_code, PROTO_FRAME_MAX);
+		sync_conn_refuse(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &err);
+	} else {
+		sync_on_message(s, c);
+	}
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = 0;
+	c->rx_too_big = 0;
+}
+
+static int sync_on_writeable(struct sync_conn *c)
+{
+	struct sync_frame *f;
+	int n;
+
+	if (c->q_len > 0) {
+		f = &c->queue[c->q_head];
+		n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		free(f->buf);
+		f->buf = NULL;
+		c->q_head = (c->q_head + 1) % SYNC_QUEUE_MAX;
+		c->q_len--;
+		if (n < (int)f->len)
+			return -1;
+		if (c->q_len > 0 || c->close_code)
+			lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	if (c->close_code) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+				 (unsigned char *)c->close_reason, strlen(c->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			 size_t len)
+{
+	struct sync_server *s = sync_current;
+	struct sync_conn *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+		return sync_verify_client(user, (int)len);
+	case LWS_CALLBACK_ESTABLISHED:
+		sync_conn_established(s, c, wsi);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		sync_on_receive(s, c, in, len);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return sync_on_writeable(c);
+	case LWS_CALLBACK_CLOSED:
+		if (c->hello_done) {
+			registry_presence_offline(s->db, c->terminal_id, db_now_ms());
+			log_info("sync: terminal %s \"%s\" offline", c->short_code, c->name);
+		}
+		sync_conn_free(s, c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const lws_retry_bo_t sync_idle_policy = {
+	.secs_since_valid_ping = 15,
+	.secs_since_valid_hangup = 45,
+};
+
+static const struct lws_protocols sync_protocols[] = {
+	{"tillnet-sync", sync_callback, sizeof(struct sync_conn), 4096, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void sync_lws_log(int level, const char *line)
+{
+	log_msg(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws: %s", line);
+}
+
+int sync_server_start(const struct sync_server_options *o, struct sync_server **out)
+{
+	struct lws_context_creation_info info;
+	void *foreign_loops[1] = {o->loop};
+	struct sync_server *s;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->db = o->db;
+	s->store = o->store;
+	s->hub_id = o->hub_id;
+	sync_current = s;
+	lws_set_log_level(LLL_ERR, sync_lws_log);
+	memset(&info, 0, sizeof(info));
+	info.port = o->port;
+	info.iface = o->listen;
+	info.protocols = sync_protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_LIBUV |
+		       LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT |
+		       LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.foreign_loops = foreign_loops;
+	info.ssl_cert_filepath = o->cert_path;
+	info.ssl_private_key_filepath = o->key_path;
+	info.ssl_ca_filepath = o->ca_path;
+	info.timeout_secs = 20;
+	/* Ping idle links so a vanished peer is noticed (docs/protocol.md). */
+	info.retry_and_idle_policy = &sync_idle_policy;
+	s->context = lws_create_context(&info);
+	if (!s->context) {
+		log_error("sync: cannot listen on %s port %u (in use, or certificates unreadable?)",
+			  o->listen, o->port);
+		sync_current = NULL;
+		free(s);
+		return -EIO;
+	}
+	log_info("sync: listening for terminals on wss://%s:%u", o->listen, o->port);
+	*out = s;
+	return 0;
+}
+
+void sync_server_enforce_revocations(struct sync_server *s)
+{
+	struct registry_terminal t;
+
+	for (struct sync_conn *c = s->conns; c; c = c->next) {
+		if (c->close_code || registry_find(s->db, c->terminal_id, &t) < 0 || !t.revoked_at)
+			continue;
+		sync_refuse_revoked(c, &t);
+	}
+}
+
+int sync_server_online(const struct sync_server *s)
+{
+	int n = 0;
+
+	for (const struct sync_conn *c = s->conns; c; c = c->next)
+		n += c->hello_done;
+	return n;
+}
+
+void sync_server_destroy(struct sync_server *s)
+{
+	if (!s)
+		return;
+	lws_context_destroy(s->context);
+	sync_current = NULL;
+	free(s);
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/* tillnet-term: a checkout's terminal. Dispatches to one command per file. */
+#include "config.h"
+#include "fsutil.h"
+#include "log.h"
+#include "term.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+static const char usage[] =
+	"usage: tillnet-term COMMAND [OPTIONS]\n"
+	"\n"
+	"A tillnet terminal: sells on its own database and syncs with the store's hub.\n"
+	"\n"
+	"commands:\n"
+	"  enroll   join a store with a one-time code from 'tillnet-hub terminal add'\n"
+	"  run      run the terminal: sync with the hub, serve the cashier UI on loopback\n"
+	"  status   show the running terminal's connection state\n"
+	"\n"
+	"Each command answers --help. tillnet-term --version prints the version.\n";
+
+int term_load_config(const char *data_dir, struct term_config *cfg)
+{
+	char path[PATH_MAX], err[512];
+	int rc;
+
+	config_term_defaults(cfg);
+	rc = fsutil_path(path, sizeof(path), data_dir, TERM_CONF);
+	if (rc == 0)
+		rc = config_term_load(path, cfg, err, sizeof(err));
+	if (rc == -ENOENT) {
+		fprintf(stderr, "tillnet-term: %s holds no enrolled terminal (no %s): enroll with "
+				"'tillnet-term enroll --data %s --code CODE'\n", data_dir, TERM_CONF,
+			data_dir);
+		return EX_CONFIG;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "tillnet-term: %s\n", err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("tillnet-term", 0);
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tillnet-term %s\n", TILLNET_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "enroll") == 0)
+		return cmd_enroll(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	fprintf(stderr, "tillnet-term: unknown command \"%s\"\n\n%s", argv[1], usage);
+	return EX_USAGE;
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The terminal's sync connection (see sync_client.h).
+ *
+ * A note on reconnecting: lws reports the end of a connection through one of
+ * CLIENT_CONNECTION_ERROR (never connected) or CLIENT_CLOSED (was connected);
+ * both land in sync_lost, which records why and arms the one retry timer.
+ * A new connection is only ever started from that timer, never from inside
+ * an lws callback.
+ */
+#include "sync_client.h"
+#include "backoff.h"
+#include "db.h"
+#include "log.h"
+#include "proto.h"
+#include "term_db.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SYNC_QUEUE_MAX 16
+
+struct sync_client {
+	struct lws_context *context;
+	struct lws *wsi;
+	uv_timer_t retry;
+	sqlite3 *db;
+	char host[256];
+	uint16_t port;
+	char hub_url[300];
+	char terminal_id[40];
+	struct backoff backoff;
+	int protocol_version;
+	/* the state that status shows */
+	const char *state;
+	char last_error[512];
+	char last_error_code[32];
+	int64_t since, next_attempt_at, connected_at, clock_offset_ms;
+	/* one connection's buffers */
+	char *rx;
+	size_t rx_len;
+	char *tx[SYNC_QUEUE_MAX];
+	size_t tx_head, tx_len;
+	uint16_t close_code;
+	char close_reason[128];
+	int got_error;	    /* the hub sent an error message on this connection */
+	int stopping;
+};
+
+static void sync_set_state(struct sync_client *c, const char *state)
+{
+	struct term_sync_state s = {
+		.state = state,
+		.hub = c->hub_url,
+		.last_error = c->last_error[0] ? c->last_error : NULL,
+		.last_error_code = c->last_error_code[0] ? c->last_error_code : NULL,
+		.next_attempt_at = c->next_attempt_at,
+		.connected_at = c->connected_at,
+		.clock_offset_ms = c->clock_offset_ms,
+	};
+
+	c->state = state;
+	c->since = db_now_ms();
+	s.since = c->since;
+	term_db_save_state(c->db, &s);
+}
+
+static void sync_set_error(struct sync_client *c, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void sync_set_error(struct sync_client *c, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(c->last_error_code, sizeof(c->last_error_code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+	va_end(ap);
+}
+
+static void sync_clear_connection(struct sync_client *c)
+{
+	c->wsi = NULL;
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = 0;
+	while (c->tx_len > 0) {
+		free(c->tx[c->tx_head]);
+		c->tx_head = (c->tx_head + 1) % SYNC_QUEUE_MAX;
+		c->tx_len--;
+	}
+	c->close_code = 0;
+	c->close_reason[0] = '\0';
+	c->got_error = 0;
+}
+
+static void sync_connect(uv_timer_t *timer);
+
+static void sync_lost(struct sync_client *c)
+{
+	uint32_t jitter = 0, delay;
+
+	sync_clear_connection(c);
+	if (c->stopping)
+		return;
+	random_bytes(&jitter, sizeof(jitter));
+	delay = backoff_next(&c->backoff, jitter);
+	c->next_attempt_at = db_now_ms() + delay;
+	c->connected_at = 0;
+	log_info("sync: %s; next attempt in %.1f s", c->last_error[0] ? c->last_error
+								 : "disconnected",
+		 delay / 1000.0);
+	sync_set_state(c, "waiting");
+	uv_timer_start(&c->retry, sync_connect, delay, 0);
+}
+
+/* Turn what lws and OpenSSL say about a failed connection into words for a cashier. */
+static void sync_explain_connect_error(struct sync_client *c, const char *why)
+{
+	if (!why)
+		why = "unknown error";
+	/*
+	 * lws 4.1 gives no TLS alert detail (its SSL info callback crashes on
+	 * client connections), so a refusal during the handshake reads "read
+	 * failed" after the TCP connect; a hub that is down reads "connect failed".
+	 */
+	if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL"))
+		sync_set_error(c, "handshake-failed",
+			       "the hub ended the TLS handshake: it does not accept this terminal's "
+			       "certificate (from another store, or unknown to the hub) (%s)", why);
+	else if (strstr(why, "verify") || strstr(why, "certificate") || strstr(why, "hostname"))
+		sync_set_error(c, "hub-untrusted",
+			       "the hub's certificate is not trusted: not from this store's CA or "
+			       "not for %s (%s)", c->host, why);
+	else
+		sync_set_error(c, "unreachable", "cannot reach the hub at %s (%s)", c->hub_url,
+			       why);
+}
+
+static void sync_send(struct sync_client *c, char *text)
+{
+	if (!text)
+		return;
+	if (c->tx_len == SYNC_QUEUE_MAX) {
+		free(text);
+		return;
+	}
+	c->tx[(c->tx_head + c->tx_len) % SYNC_QUEUE_MAX] = text;
+	c->tx_len++;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void sync_on_established(struct sync_client *c)
+{
+	struct proto_hello h = {0};
+
+	h.protocol_version = c->protocol_version;
+	snprintf(h.terminal_id, sizeof(h.terminal_id), "%s", c->terminal_id);
+	h.clock_ms = db_now_ms();
+	snprintf(h.software, sizeof(h.software), "tillnet-term %s", TILLNET_VERSION);
+	sync_send(c, proto_hello_encode(&h));
+}
+
+static void sync_on_message(struct sync_client *c)
+{
+	struct proto_welcome w;
+	struct proto_error err, e;
+	const char *type;
+	json_t *msg;
+
+	if (proto_parse(c->rx, c->rx_len, &msg, &type, &err) < 0) {
+		log_warn("sync: the hub sent a bad message: %s", err.message);
+		return;
+	}
+	if (strcmp(type, "welcome") == 0) {
+		if (proto_welcome_decode(msg, &w, &err) < 0) {
+			log_warn("sync: the hub's welcome is malformed: %s", err.message);
+		} else {
+			backoff_reset(&c->backoff);
+			c->last_error[0] = '\0';
+			c->last_error_code[0] = '\0';
+			c->next_attempt_at = 0;
+			c->connected_at = db_now_ms();
+			c->clock_offset_ms = w.clock_offset_ms;
+			sync_set_state(c, "connected");
+			log_info("sync: connected to hub of \"%s\" at %s as %s (clock offset %+lld ms)",
+				 w.store, c->hub_url, w.short_code, (long long)w.clock_offset_ms);
+			if (w.clock_offset_ms > 60000 || w.clock_offset_ms < -60000)
+				log_warn("sync: this terminal's clock is off by %+lld s from the hub's: "
+					 "fix the clock", (long long)(w.clock_offset_ms / 1000));
+		}
+	} else if (strcmp(type, "error") == 0) {
+		if (proto_error_decode(msg, &e, &err) == 0) {
+			if (strcmp(e.code, PROTO_ERR_VERSION) == 0)
+				sync_set_error(c, e.code, "the hub speaks another protocol version: %s",
+					       e.message);
+			else if (strcmp(e.code, PROTO_ERR_REVOKED) == 0)
+				sync_set_error(c, e.code, "the hub refused this terminal: %s",
+					       e.message);
+			else
+				sync_set_error(c, e.code, "the hub answered with an error: %s",
+					       e.message);
+			c->got_error = 1;
+			log_warn("sync: hub error %s: %s", e.code, e.message);
+		}
+	}
+	json_decref(msg);
+}
+
+static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			 size_t len)
+{
+	struct sync_client *c = lws_context_user(lws_get_context(wsi));
+	char *grown;
+	int n;
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		sync_explain_connect_error(c, in);
+		sync_lost(c);
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		sync_on_established(c);
+		break;
+
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (c->rx_len + len > PROTO_FRAME_MAX)
+			return -1;
+		grown = realloc(c->rx, c->rx_len + len + 1);
+		if (!grown)
+			return -1;
+		c->rx = grown;
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+		if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+			sync_on_message(c);
+			free(c->rx);
+			c->rx = NULL;
+			c->rx_len = 0;
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (c->tx_len == 0)
+			break;
+		{
+			char *text = c->tx[c->tx_head];
+			size_t tlen = strlen(text);
+			unsigned char *buf = malloc(LWS_PRE + tlen);
+
+			c->tx_head = (c->tx_head + 1) % SYNC_QUEUE_MAX;
+			c->tx_len--;
+			if (!buf) {
+				free(text);
+				return -1;
+			}
+			memcpy(buf + LWS_PRE, text, tlen);
+			free(text);
+			n = lws_write(wsi, buf + LWS_PRE, tlen, LWS_WRITE_TEXT);
+			free(buf);
+			if (n < (int)tlen)
+				return -1;
+			if (c->tx_len > 0)
+				lws_callback_on_writable(wsi);
+		}
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (len >= 2) {
+			const unsigned char *p = in;
+
+			c->close_code = (uint16_t)(p[0] << 8 | p[1]);
+			snprintf(c->close_reason, sizeof(c->close_reason), "%.*s", (int)(len - 2),
+				 (const char *)p + 2);
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (!c->got_error) {
+			if (c->close_code)
+				sync_set_error(c, "closed", "the hub closed the connection (code %u%s%s)",
+					       c->close_code, c->close_reason[0] ? ": " : "",
+					       c->close_reason);
+			else
+				sync_set_error(c, "closed", "the connection to the hub was lost");
+		}
+		sync_lost(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const lws_retry_bo_t sync_idle_policy = {
+	.secs_since_valid_ping = 15,
+	.secs_since_valid_hangup = 45,
+};
+
+static const struct lws_protocols sync_client_protocols[] = {
+	{"tillnet-sync", sync_callback, 0, 4096, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void sync_connect(uv_timer_t *timer)
+{
+	struct sync_client *c = timer->data;
+	struct lws_client_connect_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.context = c->context;
+	ci.address = c->host;
+	ci.port = c->port;
+	ci.ssl_connection = LCCSCF_USE_SSL;
+	ci.path = "/";
+	ci.host = c->host;
+	ci.origin = c->host;
+	ci.protocol = "tillnet-sync";
+	ci.pwsi = &c->wsi;
+	c->next_attempt_at = 0;
+	sync_set_state(c, "connecting");
+	log_debug("sync: connecting to %s", c->hub_url);
+	if (!lws_client_connect_via_info(&ci) && !uv_is_active((uv_handle_t *)&c->retry)) {
+		/* lws gave up before it started and told no callback. */
+		if (!c->last_error[0])
+			sync_set_error(c, "unreachable", "cannot start a connection to %s",
+				       c->hub_url);
+		sync_lost(c);
+	}
+}
+
+static void sync_lws_log(int level, const char *line)
+{
+	log_msg(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws: %s", line);
+}
+
+int sync_client_start(const struct sync_client_options *o, struct sync_client **out)
+{
+	struct lws_context_creation_info info;
+	void *foreign_loops[1] = {o->loop};
+	struct sync_client *c;
+	const char *test_version = getenv("TILLNET_TEST_PROTOCOL_VERSION");
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->db = o->db;
+	c->port = o->port;
+	c->state = "stopped";
+	snprintf(c->host, sizeof(c->host), "%s", o->host);
+	snprintf(c->terminal_id, sizeof(c->terminal_id), "%s", o->terminal_id);
+	snprintf(c->hub_url, sizeof(c->hub_url), strchr(o->host, ':') ? "wss://[%s]:%u" : "wss://%s:%u",
+		 o->host, o->port);
+	backoff_init(&c->backoff, SYNC_BACKOFF_BASE_MS, SYNC_BACKOFF_CAP_MS);
+	/* For tests of the version check only (docs/protocol.md). */
+	c->protocol_version = test_version ? (int)strtol(test_version, NULL, 10) : PROTO_VERSION;
+	lws_set_log_level(LLL_ERR, sync_lws_log);
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = sync_client_protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_LIBUV;
+	info.foreign_loops = foreign_loops;
+	info.client_ssl_cert_filepath = o->cert_path;
+	info.client_ssl_private_key_filepath = o->key_path;
+	info.client_ssl_ca_filepath = o->ca_path;
+	info.user = c;
+	info.timeout_secs = 10;
+	info.connect_timeout_secs = 10;
+	/* Ping idle links so a vanished peer is noticed (docs/protocol.md). */
+	info.retry_and_idle_policy = &sync_idle_policy;
+	c->context = lws_create_context(&info);
+	if (!c->context) {
+		log_error("sync: cannot set up the connection to the hub (certificates unreadable?)");
+		free(c);
+		return -EIO;
+	}
+	uv_timer_init(o->loop, &c->retry);
+	c->retry.data = c;
+	uv_timer_start(&c->retry, sync_connect, 0, 0);
+	*out = c;
+	return 0;
+}
+
+json_t *sync_client_state_json(const struct sync_client *c)
+{
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:o, s:o, s:o}", "state", c->state, "hub",
+			 c->hub_url, "lastError", c->last_error[0] ? c->last_error : NULL,
+			 "lastErrorCode", c->last_error_code[0] ? c->last_error_code : NULL, "since",
+			 (json_int_t)c->since,
+			 "nextAttemptAt", c->next_attempt_at ? json_integer(c->next_attempt_at)
+							     : json_null(),
+			 "connectedAt", c->connected_at ? json_integer(c->connected_at) : json_null(),
+			 "clockOffsetMs",
+			 c->connected_at ? json_integer(c->clock_offset_ms) : json_null());
+}
+
+static void sync_on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void sync_client_destroy(struct sync_client *c)
+{
+	if (!c)
+		return;
+	c->stopping = 1;
+	uv_timer_stop(&c->retry);
+	c->next_attempt_at = 0;
+	c->connected_at = 0;
+	sync_set_state(c, "stopped");
+	lws_context_destroy(c->context);
+	sync_clear_connection(c);
+	uv_close((uv_handle_t *)&c->retry, sync_on_timer_closed);
+}

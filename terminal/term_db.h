@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * term.db: the terminal's own database (WAL, synchronous=FULL). For now it
+ * holds the sync connection's state, which `tillnet-term status` reads;
+ * orders and the outbox join it with the sync core.
+ */
+#ifndef TILLNET_TERM_DB_H
+#define TILLNET_TERM_DB_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct term_sync_state {
+	const char *state; /* connecting, connected, waiting, stopped */
+	const char *hub;   /* wss://host:port */
+	const char *last_error;      /* NULL: none */
+	const char *last_error_code; /* NULL: none */
+	int64_t since;		     /* ms */
+	int64_t next_attempt_at;     /* ms, 0: none */
+	int64_t connected_at;	     /* ms, 0: never */
+	int64_t clock_offset_ms;
+};
+
+int term_db_open(const char *data_dir, int create, sqlite3 **db);
+
+/* term_db_save_state: the one sync_state row, replaced whole. */
+int term_db_save_state(sqlite3 *db, const struct term_sync_state *s);
+
+/* term_db_state_json: that row as JSON (camelCase); caller json_decref's. */
+int term_db_state_json(sqlite3 *db, json_t **out);
+
+#endif
