@@ -201,6 +201,7 @@ stop:
 	http_server_stop(r.admin);
 	sync_server_destroy(r.sync);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
+	sync_server_free(r.sync);
 	rc = uv_loop_close(&r.loop);
 	if (rc != 0)
 		log_warn("hub: event loop closed with handles still open: %s", uv_strerror(rc));

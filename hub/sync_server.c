@@ -466,6 +466,12 @@ int sync_server_online(const struct sync_server *s)
 
 void sync_server_destroy(struct sync_server *s)
 {
+	if (s)
+		lws_context_destroy(s->context);
+}
+
+void sync_server_free(struct sync_server *s)
+{
 	if (!s)
 		return;
 	lws_context_destroy(s->context);

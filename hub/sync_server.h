@@ -37,8 +37,11 @@ int sync_server_online(const struct sync_server *s);
 
 /*
  * sync_server_destroy: close every connection and the listener. The loop
- * must then run until lws has closed its handles. NULL is a no-op.
+ * must then run until lws has closed its handles, and sync_server_free
+ * finish the job: lws completes a context on a foreign libuv loop only on a
+ * second lws_context_destroy. NULL is a no-op for both.
  */
 void sync_server_destroy(struct sync_server *s);
+void sync_server_free(struct sync_server *s);
 
 #endif

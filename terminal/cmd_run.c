@@ -158,6 +158,7 @@ stop:
 	http_server_stop(r.ui);
 	sync_client_destroy(r.sync);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
+	sync_client_free(r.sync);
 	rc = uv_loop_close(&r.loop);
 	if (rc != 0)
 		log_warn("term: event loop closed with handles still open: %s", uv_strerror(rc));

@@ -395,11 +395,6 @@ json_t *sync_client_state_json(const struct sync_client *c)
 			 c->connected_at ? json_integer(c->clock_offset_ms) : json_null());
 }
 
-static void sync_on_timer_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
 void sync_client_destroy(struct sync_client *c)
 {
 	if (!c)
@@ -411,5 +406,13 @@ void sync_client_destroy(struct sync_client *c)
 	sync_set_state(c, "stopped");
 	lws_context_destroy(c->context);
 	sync_clear_connection(c);
-	uv_close((uv_handle_t *)&c->retry, sync_on_timer_closed);
+	uv_close((uv_handle_t *)&c->retry, NULL);
+}
+
+void sync_client_free(struct sync_client *c)
+{
+	if (!c)
+		return;
+	lws_context_destroy(c->context);
+	free(c);
 }

@@ -38,8 +38,11 @@ json_t *sync_client_state_json(const struct sync_client *c);
 
 /*
  * sync_client_destroy: record "stopped", close the connection and the timer.
- * The loop must then run until the handles are closed; memory is freed there.
+ * The loop must then run until the handles are closed, and sync_client_free
+ * finish: lws completes a context on a foreign libuv loop only on a second
+ * lws_context_destroy. NULL is a no-op for both.
  */
 void sync_client_destroy(struct sync_client *c);
+void sync_client_free(struct sync_client *c);
 
 #endif
