@@ -3,6 +3,7 @@
 #include "config.h"
 #include "fsutil.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 struct config_parse {
 	FILE *f;
 	int line; /* the line inih is on: counted by config_reader */
+	int failed_line;
 	const char *file;
 	char *err;
 	size_t errlen;
@@ -24,7 +26,7 @@ int config_parse_port(const char *text, uint16_t *port)
 	char *end;
 	long v;
 
-	if (!text || !*text)
+	if (!text || !isdigit((unsigned char)text[0]))
 		return -EINVAL;
 	errno = 0;
 	v = strtol(text, &end, 10);
@@ -38,8 +40,9 @@ static int set_text(struct config_parse *p, int line, const char *section, const
 		    const char *value, char *dst, size_t dstlen)
 {
 	if (strlen(value) >= dstlen) {
-		snprintf(p->err, p->errlen, "%s line %d: [%s] %s is too long (at most %zu characters)",
-			 p->file, line, section, key, dstlen - 1);
+		snprintf(p->err, p->errlen,
+			 "%s line %d: [%s] %s is too long (at most %zu characters)", p->file, line,
+			 section, key, dstlen - 1);
 		return -EINVAL;
 	}
 	memcpy(dst, value, strlen(value) + 1);
@@ -80,10 +83,12 @@ static int hub_handler(void *user, const char *section, const char *key, const c
 		rc = set_text(p, line, section, key, value, c->store, sizeof(c->store));
 	else if (IS("store", "currency")) {
 		rc = set_text(p, line, section, key, value, c->currency, sizeof(c->currency));
-		if (rc == 0 && strlen(value) != 3) {
+		if (rc == 0 &&
+		    (strlen(value) != 3 || !isupper((unsigned char)value[0]) ||
+		     !isupper((unsigned char)value[1]) || !isupper((unsigned char)value[2]))) {
 			snprintf(p->err, p->errlen,
 				 "%s line %d: [store] currency \"%s\" is not an ISO 4217 code "
-				 "(expected three letters, e.g. EUR)",
+				 "(expected three capital letters, e.g. EUR)",
 				 p->file, line, value);
 			rc = -EINVAL;
 		}
@@ -99,8 +104,10 @@ static int hub_handler(void *user, const char *section, const char *key, const c
 		rc = set_port(p, line, section, key, value, &c->admin_port);
 	else
 		rc = unknown_key(p, line, section, key);
-	if (rc < 0)
+	if (rc < 0) {
 		p->failed = 1;
+		p->failed_line = line;
+	}
 	return rc == 0;
 }
 
@@ -131,8 +138,10 @@ static int term_handler(void *user, const char *section, const char *key, const 
 		rc = set_port(p, line, section, key, value, &c->ui_port);
 	else
 		rc = unknown_key(p, line, section, key);
-	if (rc < 0)
+	if (rc < 0) {
 		p->failed = 1;
+		p->failed_line = line;
+	}
 	return rc == 0;
 }
 
@@ -150,16 +159,30 @@ static char *config_reader(char *str, int num, void *stream)
 {
 	struct config_parse *p = stream;
 	char *got = fgets(str, num, p->f);
+	size_t key;
 
-	if (got)
-		p->line++;
+	if (!got || p->failed)
+		return NULL;
+	p->line++;
+	/* inih would split a longer line in two: refuse it whole instead. */
+	if (!strchr(got, '\n') && !feof(p->f)) {
+		key = strcspn(got, "=");
+		while (key > 0 && isspace((unsigned char)got[key - 1]))
+			key--;
+		snprintf(p->err, p->errlen,
+			 "%s line %d: the value of \"%.*s\" is too long (a line holds at most %d "
+			 "characters)",
+			 p->file, p->line, (int)(key < 40 ? key : 40), got, num - 1);
+		p->failed = 1;
+		p->failed_line = p->line;
+		return NULL;
+	}
 	return got;
 }
 
-static int config_load(const char *path, ini_handler handler, void *conf, char *err,
-		       size_t errlen)
+static int config_load(const char *path, ini_handler handler, void *conf, char *err, size_t errlen)
 {
-	struct config_parse p = {NULL, 0, base_name(path), err, errlen, 0, conf};
+	struct config_parse p = {NULL, 0, 0, base_name(path), err, errlen, 0, conf};
 	int rc;
 
 	p.f = fopen(path, "r");
@@ -170,7 +193,8 @@ static int config_load(const char *path, ini_handler handler, void *conf, char *
 	}
 	rc = ini_parse_stream(config_reader, &p, handler, &p);
 	fclose(p.f);
-	if (p.failed)
+	/* Report the first error: inih's own (a bad line) may come before ours. */
+	if (p.failed && !(rc > 0 && rc < p.failed_line))
 		return -EINVAL;
 	if (rc != 0) {
 		snprintf(err, errlen, "%s line %d: not a \"key = value\" line or [section] header",
@@ -207,11 +231,23 @@ int config_term_load(const char *path, struct term_config *c, char *err, size_t 
 	return config_load(path, term_handler, c, err, errlen);
 }
 
+int config_check_text(const char *value)
+{
+	for (const char *v = value; *v; v++)
+		if (iscntrl((unsigned char)*v) || *v == ';')
+			return -EINVAL;
+	return 0;
+}
+
 int config_hub_save(const char *path, const struct hub_config *c)
 {
 	char text[2048];
 	int n;
 
+	if (config_check_text(c->store) < 0 || config_check_text(c->currency) < 0 ||
+	    config_check_text(c->hub_id) < 0 || config_check_text(c->listen) < 0 ||
+	    config_check_text(c->advertise) < 0)
+		return -EINVAL;
 	n = snprintf(text, sizeof(text),
 		     "# tillnet hub configuration; command-line flags override it.\n"
 		     "[store]\nname = %s\ncurrency = %s\nhub_id = %s\n\n"
@@ -228,6 +264,10 @@ int config_term_save(const char *path, const struct term_config *c)
 	char text[2048];
 	int n;
 
+	if (config_check_text(c->terminal_id) < 0 || config_check_text(c->name) < 0 ||
+	    config_check_text(c->short_code) < 0 || config_check_text(c->store) < 0 ||
+	    config_check_text(c->hub_host) < 0)
+		return -EINVAL;
 	n = snprintf(text, sizeof(text),
 		     "# tillnet terminal configuration; command-line flags override it.\n"
 		     "[terminal]\nid = %s\nname = %s\nshort_code = %s\nstore = %s\n\n"

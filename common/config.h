@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_TEXT_MAX 256
+/* inih reads lines of at most 200 bytes: "advertise = " and 127 characters fit. */
+#define CONFIG_TEXT_MAX 128
 
 struct hub_config {
 	char store[CONFIG_TEXT_MAX]; /* [store] name */
@@ -45,9 +46,20 @@ void config_term_defaults(struct term_config *c);
 int config_hub_load(const char *path, struct hub_config *c, char *err, size_t errlen);
 int config_term_load(const char *path, struct term_config *c, char *err, size_t errlen);
 
-/* config_hub_save / config_term_save: write the whole file atomically. */
+/*
+ * config_hub_save / config_term_save: write the whole file atomically.
+ * -EINVAL for a value the file could not give back as it is (see
+ * config_check_text).
+ */
 int config_hub_save(const char *path, const struct hub_config *c);
 int config_term_save(const char *path, const struct term_config *c);
+
+/*
+ * config_check_text: can `value` be stored in a config file and read back the
+ * same? Not if it holds a control character (a new line) or ';' (inih reads
+ * " ;" as the start of a comment). -EINVAL otherwise.
+ */
+int config_check_text(const char *value);
 
 /* config_parse_port: "1".."65535" only; -EINVAL otherwise. */
 int config_parse_port(const char *text, uint16_t *port);

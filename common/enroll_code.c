@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ENROLL_PREFIX "TN1-"
+#define ENROLL_PREFIX  "TN1-"
 #define ENROLL_VERSION 1
 #define ENROLL_RAW_MAX (2 + ENROLL_HOST_MAX + 2 + 16 + ENROLL_SECRET_LEN + 32 + 4)
 
@@ -126,26 +126,37 @@ int enroll_code_decode(const char *text, struct enroll_code *code, char *err, si
 	}
 	n = b32_decode(text + 4, len - 4, raw, sizeof(raw));
 	if (n < 0) {
-		snprintf(err, errlen, "enrollment code has a character outside A-Z and 2-7, "
-				      "or is too long: copy it again whole");
+		snprintf(err, errlen,
+			 "enrollment code has a character outside A-Z and 2-7, "
+			 "or is too long: copy it again whole");
 		return -EINVAL;
 	}
 	if (n < 2 + 1 + 2 + 16 + ENROLL_SECRET_LEN + 32 + 4 || raw[1] == 0 ||
 	    (size_t)n != 2u + raw[1] + 2 + 16 + ENROLL_SECRET_LEN + 32 + 4) {
-		snprintf(err, errlen, "enrollment code is cut short or too long: copy it again whole");
+		snprintf(err, errlen,
+			 "enrollment code is cut short or too long: copy it again whole");
+		return -EINVAL;
+	}
+	/* Base32 of n bytes is exactly ceil(8n/5) characters: no more, no fewer. */
+	if (len - 4 != ((size_t)n * 8 + 4) / 5) {
+		snprintf(err, errlen,
+			 "enrollment code is cut short or too long: copy it again whole");
 		return -EINVAL;
 	}
 	crc = crc32_ieee(raw, (size_t)n - 4);
-	want = (uint32_t)raw[n - 4] << 24 | (uint32_t)raw[n - 3] << 16 |
-	       (uint32_t)raw[n - 2] << 8 | raw[n - 1];
+	want = (uint32_t)raw[n - 4] << 24 | (uint32_t)raw[n - 3] << 16 | (uint32_t)raw[n - 2] << 8 |
+	       raw[n - 1];
 	if (crc != want) {
-		snprintf(err, errlen, "enrollment code is damaged (checksum mismatch): "
-				      "copy it again whole");
+		snprintf(err, errlen,
+			 "enrollment code is damaged (checksum mismatch): "
+			 "copy it again whole");
 		return -EINVAL;
 	}
 	if (raw[0] != ENROLL_VERSION) {
-		snprintf(err, errlen, "enrollment code version %u is not known to this terminal "
-				      "(expected %u)", raw[0], ENROLL_VERSION);
+		snprintf(err, errlen,
+			 "enrollment code version %u is not known to this terminal "
+			 "(expected %u)",
+			 raw[0], ENROLL_VERSION);
 		return -EINVAL;
 	}
 	hostlen = raw[1];

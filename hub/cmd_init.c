@@ -167,9 +167,11 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 			*data = optarg;
 			break;
 		case 's':
-			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->store)) {
+			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->store) ||
+			    config_check_text(optarg) < 0) {
 				fprintf(stderr, "tillnet-hub init: --store: expected 1 to %zu "
-						"characters\n", sizeof(cfg->store) - 1);
+						"characters, no control characters or ';'\n",
+					sizeof(cfg->store) - 1);
 				return EX_USAGE;
 			}
 			snprintf(cfg->store, sizeof(cfg->store), "%s", optarg);
@@ -193,6 +195,13 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 			}
 			break;
 		case 'a':
+			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->advertise) ||
+			    config_check_text(optarg) < 0) {
+				fprintf(stderr, "tillnet-hub init: --advertise: expected a host "
+						"name or address of at most %zu characters\n",
+					sizeof(cfg->advertise) - 1);
+				return EX_USAGE;
+			}
 			snprintf(cfg->advertise, sizeof(cfg->advertise), "%s", optarg);
 			break;
 		case 'p':

@@ -155,6 +155,12 @@ static int terminal_add(struct terminal_args *a)
 	if (ex)
 		goto out;
 	host = a->address ? a->address : cfg.advertise;
+	if (strlen(host) >= CONFIG_TEXT_MAX || config_check_text(host) < 0) {
+		fprintf(stderr, "tillnet-hub terminal add: --address: expected a host name or "
+				"address of at most %d characters\n", CONFIG_TEXT_MAX - 1);
+		ex = EX_USAGE;
+		goto out;
+	}
 	if (pki_verify(ca, cert, host, time(NULL), err, sizeof(err)) < 0) {
 		fprintf(stderr, "tillnet-hub terminal add: the hub's certificate is not valid for "
 				"\"%s\", so a terminal could not trust it there (%s); pick one of "

@@ -24,8 +24,8 @@ int registry_check_name(const char *name, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
-		if (iscntrl((unsigned char)name[i])) {
-			snprintf(err, errlen, "name: control characters are not allowed");
+		if (iscntrl((unsigned char)name[i]) || name[i] == ';') {
+			snprintf(err, errlen, "name: control characters and ';' are not allowed");
 			return -EINVAL;
 		}
 	}

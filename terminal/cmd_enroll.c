@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 static const char enroll_usage[] =
-	"usage: tillnet-term enroll --data DIR --code CODE [--ui-port N]\n"
-	"\n"
-	"Join the store whose hub made CODE ('tillnet-hub terminal add'): check the\n"
-	"hub's CA against the fingerprint in the code, make this terminal's key,\n"
-	"and get its certificate. DIR must not hold an enrolled terminal yet.\n";
+    "usage: tillnet-term enroll --data DIR --code CODE [--ui-port N]\n"
+    "\n"
+    "Join the store whose hub made CODE ('tillnet-hub terminal add'): check the\n"
+    "hub's CA against the fingerprint in the code, make this terminal's key,\n"
+    "and get its certificate. DIR must not hold an enrolled terminal yet.\n";
 
 static int write_file(const char *dir, const char *name, const char *text, mode_t mode)
 {
@@ -41,12 +41,25 @@ static int write_file(const char *dir, const char *name, const char *text, mode_
 	return rc;
 }
 
+/* Copy a value into a config field, or -EINVAL if it would not fit or not read back. */
+static int copy_text(char *dst, size_t dstlen, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= dstlen || config_check_text(src) < 0)
+		return -EINVAL;
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
 int cmd_enroll(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"code", required_argument, NULL, 'c'},
-		{"ui-port", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"code", required_argument, NULL, 'c'},
+	    {"ui-port", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char err[1024], ca_path[PATH_MAX], path[PATH_MAX], id[UUID_TEXT_LEN];
 	const char *data = NULL, *code_text = NULL;
@@ -65,8 +78,10 @@ int cmd_enroll(int argc, char **argv)
 			code_text = optarg;
 		} else if (c == 'u') {
 			if (config_parse_port(optarg, &ui_port) < 0) {
-				fprintf(stderr, "tillnet-term enroll: --ui-port \"%s\" is not a port "
-						"(expected 1-65535)\n", optarg);
+				fprintf(stderr,
+					"tillnet-term enroll: --ui-port \"%s\" is not a port "
+					"(expected 1-65535)\n",
+					optarg);
 				return EX_USAGE;
 			}
 		} else if (c == 'h') {
@@ -90,12 +105,15 @@ int cmd_enroll(int argc, char **argv)
 	    fsutil_path(ca_path, sizeof(ca_path), data, TERM_CA_CERT) < 0)
 		return EX_USAGE;
 	if (fsutil_exists(path)) {
-		fprintf(stderr, "tillnet-term enroll: %s already holds an enrolled terminal (%s "
-				"exists); use another data folder\n", data, TERM_CONF);
+		fprintf(stderr,
+			"tillnet-term enroll: %s already holds an enrolled terminal (%s "
+			"exists); use another data folder\n",
+			data, TERM_CONF);
 		return EX_CANTCREAT;
 	}
 	if (mkdir(data, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "tillnet-term enroll: cannot create %s: %s\n", data, strerror(errno));
+		fprintf(stderr, "tillnet-term enroll: cannot create %s: %s\n", data,
+			strerror(errno));
 		return EX_CANTCREAT;
 	}
 	uuid_format(code.terminal_id, id);
@@ -112,17 +130,25 @@ int cmd_enroll(int argc, char **argv)
 		goto out;
 	}
 	config_term_defaults(&cfg);
-	snprintf(cfg.terminal_id, sizeof(cfg.terminal_id), "%s", reply.terminal_id);
-	snprintf(cfg.name, sizeof(cfg.name), "%s", reply.name);
-	snprintf(cfg.short_code, sizeof(cfg.short_code), "%s", reply.short_code);
-	snprintf(cfg.store, sizeof(cfg.store), "%s", reply.store);
-	snprintf(cfg.hub_host, sizeof(cfg.hub_host), "%s", code.host);
+	ex = EX_PROTOCOL;
+	if (copy_text(cfg.terminal_id, sizeof(cfg.terminal_id), reply.terminal_id) < 0 ||
+	    copy_text(cfg.name, sizeof(cfg.name), reply.name) < 0 ||
+	    copy_text(cfg.short_code, sizeof(cfg.short_code), reply.short_code) < 0 ||
+	    copy_text(cfg.store, sizeof(cfg.store), reply.store) < 0 ||
+	    copy_text(cfg.hub_host, sizeof(cfg.hub_host), code.host) < 0) {
+		fprintf(stderr, "tillnet-term enroll: the hub's answer holds a name, store or "
+				"address this terminal cannot store (too long, or a ';' or control "
+				"character)\n");
+		unlink(ca_path);
+		goto out;
+	}
 	cfg.hub_admin_port = code.port;
 	cfg.hub_sync_port = (uint16_t)reply.sync_port;
 	if (ui_port)
 		cfg.ui_port = ui_port;
 	ex = EX_CANTCREAT;
-	if (write_file(data, TERM_KEY, key, 0600) < 0 || write_file(data, TERM_CERT, reply.cert_pem, 0644) < 0)
+	if (write_file(data, TERM_KEY, key, 0600) < 0 ||
+	    write_file(data, TERM_CERT, reply.cert_pem, 0644) < 0)
 		goto out;
 	if (term_db_open(data, 1, &db) < 0) {
 		fprintf(stderr, "tillnet-term enroll: cannot create %s/%s\n", data, TERM_DB);
