@@ -84,8 +84,10 @@ void http_respond_error(struct http_response *res, unsigned int status, const ch
 	err = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (err && field)
 		json_object_set_new(err, "field", json_string(field));
-	http_respond_json(res, status,
-			  err ? json_dumps(json_pack("{s:o}", "error", err), JSON_COMPACT) : NULL);
+	/* "o" steals err: freeing the outer object frees both. */
+	err = err ? json_pack("{s:o}", "error", err) : NULL;
+	http_respond_json(res, status, err ? json_dumps(err, JSON_COMPACT) : NULL);
+	json_decref(err);
 }
 
 static void peer_text(struct MHD_Connection *conn, char *out, size_t outlen)

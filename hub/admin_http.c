@@ -19,7 +19,12 @@ void admin_http_handle(void *ctx, const struct http_request *req, struct http_re
 		enroll_handle(e, req, res);
 		return;
 	}
-	if (strcmp(req->url, "/api/v1/ca") == 0 && strcmp(req->method, "GET") == 0) {
+	if (strcmp(req->url, "/api/v1/ca") == 0 && strcmp(req->method, "GET") != 0) {
+		http_respond_error(res, 405, "method-not-allowed", NULL,
+				   "%s /api/v1/ca: use GET", req->method);
+		return;
+	}
+	if (strcmp(req->url, "/api/v1/ca") == 0) {
 		res->status = 200;
 		res->body = strdup(e->ca_cert_pem);
 		res->body_len = res->body ? strlen(res->body) : 0;

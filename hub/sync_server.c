@@ -350,6 +350,11 @@ static int sync_on_writeable(struct sync_conn *c)
 		return 0;
 	}
 	if (c->close_code) {
+		/*
+		 * Known defect: on a TLS connection lws 4.1 closes without
+		 * sending this close frame, so peers see the error message and
+		 * then the end of the connection (docs/protocol.md).
+		 */
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
 				 (unsigned char *)c->close_reason, strlen(c->close_reason));
 		return -1;

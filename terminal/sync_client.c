@@ -18,15 +18,25 @@
 
 #include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SYNC_QUEUE_MAX 16
+/*
+ * With TLS 1.3 a client finishes its handshake before the hub has checked its
+ * certificate; when the hub then refuses it, lws 4.1 sometimes never reports
+ * the connection's end. A connection with no welcome after this long is
+ * killed from the watchdog timer.
+ */
+#define SYNC_WELCOME_TIMEOUT_MS 5000
 
 struct sync_client {
 	struct lws_context *context;
 	struct lws *wsi;
 	uv_timer_t retry;
+	uv_timer_t watchdog;
+	int watchdog_fired;
 	sqlite3 *db;
 	char host[256];
 	uint16_t port;
@@ -47,8 +57,16 @@ struct sync_client {
 	uint16_t close_code;
 	char close_reason[128];
 	int got_error;	    /* the hub sent an error message on this connection */
+	int drop;	    /* close this connection from its next callback */
+	char hub_cert_error[128]; /* why OpenSSL rejected the hub's certificate */
 	int stopping;
 };
+
+/*
+ * OpenSSL's verify callback reaches sync_callback with a stand-in wsi whose
+ * context is not ours, so the one client of the process is found here.
+ */
+static struct sync_client *sync_client_current;
 
 static void sync_set_state(struct sync_client *c, const char *state)
 {
@@ -95,6 +113,10 @@ static void sync_clear_connection(struct sync_client *c)
 	c->close_code = 0;
 	c->close_reason[0] = '\0';
 	c->got_error = 0;
+	c->drop = 0;
+	c->watchdog_fired = 0;
+	c->hub_cert_error[0] = '\0';
+	uv_timer_stop(&c->watchdog);
 }
 
 static void sync_connect(uv_timer_t *timer);
@@ -127,14 +149,16 @@ static void sync_explain_connect_error(struct sync_client *c, const char *why)
 	 * client connections), so a refusal during the handshake reads "read
 	 * failed" after the TCP connect; a hub that is down reads "connect failed".
 	 */
-	if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL"))
-		sync_set_error(c, "handshake-failed",
-			       "the hub ended the TLS handshake: it does not accept this terminal's "
-			       "certificate (from another store, or unknown to the hub) (%s)", why);
-	else if (strstr(why, "verify") || strstr(why, "certificate") || strstr(why, "hostname"))
+	if (c->hub_cert_error[0])
+		why = c->hub_cert_error;
+	if (c->hub_cert_error[0] || strstr(why, "verify") || strstr(why, "hostname"))
 		sync_set_error(c, "hub-untrusted",
 			       "the hub's certificate is not trusted: not from this store's CA or "
 			       "not for %s (%s)", c->host, why);
+	else if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL"))
+		sync_set_error(c, "handshake-failed",
+			       "the hub ended the TLS handshake: it does not accept this terminal's "
+			       "certificate (from another store, or unknown to the hub) (%s)", why);
 	else
 		sync_set_error(c, "unreachable", "cannot reach the hub at %s (%s)", c->hub_url,
 			       why);
@@ -178,7 +202,15 @@ static void sync_on_message(struct sync_client *c)
 	if (strcmp(type, "welcome") == 0) {
 		if (proto_welcome_decode(msg, &w, &err) < 0) {
 			log_warn("sync: the hub's welcome is malformed: %s", err.message);
+		} else if (w.protocol_version != c->protocol_version) {
+			sync_set_error(c, PROTO_ERR_VERSION,
+				       "the hub speaks protocol %lld, this terminal speaks %d",
+				       (long long)w.protocol_version, c->protocol_version);
+			log_warn("sync: %s", c->last_error);
+			c->got_error = 1;
+			c->drop = 1;
 		} else {
+			uv_timer_stop(&c->watchdog);
 			backoff_reset(&c->backoff);
 			c->last_error[0] = '\0';
 			c->last_error_code[0] = '\0';
@@ -203,7 +235,8 @@ static void sync_on_message(struct sync_client *c)
 			else
 				sync_set_error(c, e.code, "the hub answered with an error: %s",
 					       e.message);
-			c->got_error = 1;
+			/* Only errors the hub closes after explain the close that follows. */
+			c->got_error = strcmp(e.code, PROTO_ERR_UNKNOWN_TYPE) != 0;
 			log_warn("sync: hub error %s: %s", e.code, e.message);
 		}
 	}
@@ -213,17 +246,34 @@ static void sync_on_message(struct sync_client *c)
 static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			 size_t len)
 {
-	struct sync_client *c = lws_context_user(lws_get_context(wsi));
+	struct sync_client *c = sync_client_current;
 	char *grown;
 	int n;
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		sync_explain_connect_error(c, in);
+		if (!c->watchdog_fired)
+			sync_explain_connect_error(c, in);
 		sync_lost(c);
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		sync_on_established(c);
+		break;
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* Note why, and leave the decision (refuse) to OpenSSL and lws. */
+		if (!len && sync_client_current && !sync_client_current->hub_cert_error[0])
+			snprintf(sync_client_current->hub_cert_error,
+				 sizeof(sync_client_current->hub_cert_error), "%s",
+				 X509_verify_cert_error_string(X509_STORE_CTX_get_error(user)));
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* lws can drop a refused connection without reporting its end. */
+		if (c && wsi == c->wsi) {
+			if (!c->watchdog_fired)
+				sync_explain_connect_error(c, "SSL: the connection ended during the "
+							      "handshake");
+			sync_lost(c);
+		}
 		break;
 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -240,6 +290,8 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			free(c->rx);
 			c->rx = NULL;
 			c->rx_len = 0;
+			if (c->drop)
+				return -1;
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
@@ -276,7 +328,7 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (!c->got_error) {
+		if (!c->got_error && !c->watchdog_fired) {
 			if (c->close_code)
 				sync_set_error(c, "closed", "the hub closed the connection (code %u%s%s)",
 					       c->close_code, c->close_reason[0] ? ": " : "",
@@ -302,6 +354,21 @@ static const struct lws_protocols sync_client_protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+static void sync_on_watchdog(uv_timer_t *timer)
+{
+	struct sync_client *c = timer->data;
+
+	if (!c->wsi || strcmp(c->state, "connected") == 0)
+		return;
+	sync_set_error(c, "handshake-failed",
+		       "no welcome from the hub within %d s of connecting: it may have refused "
+		       "this terminal's certificate (from another store, or unknown to the hub)",
+		       SYNC_WELCOME_TIMEOUT_MS / 1000);
+	c->watchdog_fired = 1;
+	/* Outside any lws callback: lws closes the connection and reports it. */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 static void sync_connect(uv_timer_t *timer)
 {
 	struct sync_client *c = timer->data;
@@ -319,6 +386,7 @@ static void sync_connect(uv_timer_t *timer)
 	ci.pwsi = &c->wsi;
 	c->next_attempt_at = 0;
 	sync_set_state(c, "connecting");
+	uv_timer_start(&c->watchdog, sync_on_watchdog, SYNC_WELCOME_TIMEOUT_MS, 0);
 	log_debug("sync: connecting to %s", c->hub_url);
 	if (!lws_client_connect_via_info(&ci) && !uv_is_active((uv_handle_t *)&c->retry)) {
 		/* lws gave up before it started and told no callback. */
@@ -369,14 +437,18 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	info.connect_timeout_secs = 10;
 	/* Ping idle links so a vanished peer is noticed (docs/protocol.md). */
 	info.retry_and_idle_policy = &sync_idle_policy;
+	sync_client_current = c;
 	c->context = lws_create_context(&info);
 	if (!c->context) {
+		sync_client_current = NULL;
 		log_error("sync: cannot set up the connection to the hub (certificates unreadable?)");
 		free(c);
 		return -EIO;
 	}
 	uv_timer_init(o->loop, &c->retry);
+	uv_timer_init(o->loop, &c->watchdog);
 	c->retry.data = c;
+	c->watchdog.data = c;
 	uv_timer_start(&c->retry, sync_connect, 0, 0);
 	*out = c;
 	return 0;
@@ -407,6 +479,7 @@ void sync_client_destroy(struct sync_client *c)
 	lws_context_destroy(c->context);
 	sync_clear_connection(c);
 	uv_close((uv_handle_t *)&c->retry, NULL);
+	uv_close((uv_handle_t *)&c->watchdog, NULL);
 }
 
 void sync_client_free(struct sync_client *c)
@@ -414,5 +487,6 @@ void sync_client_free(struct sync_client *c)
 	if (!c)
 		return;
 	lws_context_destroy(c->context);
+	sync_client_current = NULL;
 	free(c);
 }
