@@ -21,13 +21,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#define PKI_FP_LEN 32		/* SHA-256 */
-#define PKI_FP_TEXT_LEN 72	/* "sha256:" + 64 hex + NUL */
-#define PKI_SERIAL_HEX_LEN 33	/* 32 hex + NUL */
-#define PKI_CN_MAX 128
+#define PKI_FP_LEN	   32 /* SHA-256 */
+#define PKI_FP_TEXT_LEN	   72 /* "sha256:" + 64 hex + NUL */
+#define PKI_SERIAL_HEX_LEN 33 /* 32 hex + NUL */
+#define PKI_CN_MAX	   128
 
 /* How long what we issue stays valid, in days. */
-#define PKI_CA_DAYS (20 * 365)
+#define PKI_CA_DAYS	(20 * 365)
 #define PKI_SERVER_DAYS (5 * 365)
 #define PKI_CLIENT_DAYS (5 * 365)
 

@@ -15,12 +15,12 @@
 #define CONFIG_TEXT_MAX 128
 
 struct hub_config {
-	char store[CONFIG_TEXT_MAX]; /* [store] name */
-	char currency[4];	     /* [store] currency, ISO 4217 */
-	char hub_id[40];	     /* [store] hub_id */
-	char listen[64];	     /* [hub] listen */
-	uint16_t sync_port;	     /* [hub] sync_port */
-	uint16_t admin_port;	     /* [hub] admin_port */
+	char store[CONFIG_TEXT_MAX];	 /* [store] name */
+	char currency[4];		 /* [store] currency, ISO 4217 */
+	char hub_id[40];		 /* [store] hub_id */
+	char listen[64];		 /* [hub] listen */
+	uint16_t sync_port;		 /* [hub] sync_port */
+	uint16_t admin_port;		 /* [hub] admin_port */
 	char advertise[CONFIG_TEXT_MAX]; /* [hub] advertise: address put in codes */
 };
 

@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENROLL_HOST_MAX 255
+#define ENROLL_HOST_MAX	  255
 #define ENROLL_SECRET_LEN 16
-#define ENROLL_CODE_MAX 640 /* text, with NUL: "TN1-" + base32 of 329 bytes */
+#define ENROLL_CODE_MAX	  640 /* text, with NUL: "TN1-" + base32 of 329 bytes */
 
 struct enroll_code {
 	char host[ENROLL_HOST_MAX + 1];

@@ -101,7 +101,8 @@ static void peer_text(struct MHD_Connection *conn, char *out, size_t outlen)
 		return;
 	sa = ci->client_addr;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outlen);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  (socklen_t)outlen);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
 			  (socklen_t)outlen);
@@ -114,7 +115,8 @@ static enum MHD_Result http_queue(struct MHD_Connection *conn, struct http_respo
 
 	if (!res->body) {
 		res->status = 500;
-		res->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		res->body =
+		    strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 		res->body_len = res->body ? strlen(res->body) : 0;
 		res->content_type = "application/json";
 	}
@@ -235,19 +237,17 @@ int http_server_start(uv_loop_t *loop, const struct http_server_options *o,
 	s->ctx = o->ctx;
 	if (o->cert_pem)
 		s->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, http_on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-			MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
-			MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
-			MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 256u,
-			MHD_OPTION_HTTPS_MEM_CERT, o->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->key_pem,
-			MHD_OPTION_END);
+		    flags, 0, NULL, NULL, http_on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
+		    MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s, MHD_OPTION_EXTERNAL_LOGGER,
+		    http_on_mhd_log, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		    MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_HTTPS_MEM_CERT, o->cert_pem,
+		    MHD_OPTION_HTTPS_MEM_KEY, o->key_pem, MHD_OPTION_END);
 	else
-		s->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, http_on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-			MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
-			MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
-			MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 256u,
-			MHD_OPTION_END);
+		s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, s,
+					     MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_NOTIFY_COMPLETED,
+					     http_on_completed, s, MHD_OPTION_EXTERNAL_LOGGER,
+					     http_on_mhd_log, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+					     MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_error("http: cannot listen on %s port %u (in use, or no permission?)",
 			  o->listen, o->port);

@@ -71,6 +71,7 @@ void http_respond_json(struct http_response *res, unsigned int status, char *bod
  * `field` may be NULL.
  */
 void http_respond_error(struct http_response *res, unsigned int status, const char *code,
-			const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+			const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

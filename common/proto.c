@@ -61,8 +61,8 @@ static int get_int(json_t *msg, const char *field, int64_t min, int64_t max, int
 	if (!v)
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field, "%s: missing", field);
 	if (!json_is_integer(v))
-		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field,
-				       "%s: expected an integer", field);
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field, "%s: expected an integer",
+				       field);
 	if (json_integer_value(v) < min || json_integer_value(v) > max)
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field,
 				       "%s: %lld is out of range (expected %lld to %lld)", field,
@@ -85,7 +85,8 @@ static int get_text(json_t *msg, const char *field, int required, char *out, siz
 	if (!json_is_string(v))
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field, "%s: expected a string",
 				       field);
-	if (json_string_length(v) >= outlen || strlen(json_string_value(v)) != json_string_length(v))
+	if (json_string_length(v) >= outlen ||
+	    strlen(json_string_value(v)) != json_string_length(v))
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field,
 				       "%s: expected at most %zu characters and no NUL", field,
 				       outlen - 1);
@@ -181,8 +182,8 @@ char *proto_welcome_encode(const struct proto_welcome *w)
 
 char *proto_error_encode(const struct proto_error *e)
 {
-	json_t *obj = json_pack("{s:s, s:s, s:s}", "type", "error", "code", e->code, "message",
-				e->message);
+	json_t *obj =
+	    json_pack("{s:s, s:s, s:s}", "type", "error", "code", e->code, "message", e->message);
 
 	if (obj && e->field[0])
 		json_object_set_new(obj, "field", json_string(e->field));

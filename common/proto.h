@@ -14,24 +14,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION	1
 #define PROTO_FRAME_MAX (1024 * 1024) /* bytes in one message */
 
 /* WebSocket close codes of our own (4000-4999 are for applications). */
 #define PROTO_CLOSE_BAD_MESSAGE 4400 /* malformed frame or message */
-#define PROTO_CLOSE_REFUSED 4403     /* terminal revoked or unknown */
-#define PROTO_CLOSE_NO_HELLO 4408    /* no hello in time */
-#define PROTO_CLOSE_VERSION 4426     /* protocol versions differ */
+#define PROTO_CLOSE_REFUSED	4403 /* terminal revoked or unknown */
+#define PROTO_CLOSE_NO_HELLO	4408 /* no hello in time */
+#define PROTO_CLOSE_VERSION	4426 /* protocol versions differ */
 
 /* Error codes carried in "error" messages (docs/protocol.md). */
-#define PROTO_ERR_BAD_JSON "bad-json"
-#define PROTO_ERR_BAD_FIELD "bad-field"
+#define PROTO_ERR_BAD_JSON     "bad-json"
+#define PROTO_ERR_BAD_FIELD    "bad-field"
 #define PROTO_ERR_UNKNOWN_TYPE "unknown-type"
-#define PROTO_ERR_TOO_BIG "too-big"
-#define PROTO_ERR_VERSION "protocol-version"
-#define PROTO_ERR_REFUSED "terminal-refused"
-#define PROTO_ERR_REVOKED "terminal-revoked"
-#define PROTO_ERR_UNEXPECTED "unexpected"
+#define PROTO_ERR_TOO_BIG      "too-big"
+#define PROTO_ERR_VERSION      "protocol-version"
+#define PROTO_ERR_REFUSED      "terminal-refused"
+#define PROTO_ERR_REVOKED      "terminal-revoked"
+#define PROTO_ERR_UNEXPECTED   "unexpected"
 
 struct proto_error {
 	char code[32];

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define UUID_LEN 16
+#define UUID_LEN      16
 #define UUID_TEXT_LEN 37
 
 /* uuid_v7: a new id from the wall clock in ms and the kernel's random source. */

@@ -20,8 +20,8 @@ void admin_http_handle(void *ctx, const struct http_request *req, struct http_re
 		return;
 	}
 	if (strcmp(req->url, "/api/v1/ca") == 0 && strcmp(req->method, "GET") != 0) {
-		http_respond_error(res, 405, "method-not-allowed", NULL,
-				   "%s /api/v1/ca: use GET", req->method);
+		http_respond_error(res, 405, "method-not-allowed", NULL, "%s /api/v1/ca: use GET",
+				   req->method);
 		return;
 	}
 	if (strcmp(req->url, "/api/v1/ca") == 0) {

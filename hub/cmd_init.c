@@ -28,15 +28,15 @@
 #define INIT_SANS_MAX 64
 
 static const char init_usage[] =
-	"usage: tillnet-hub init --data DIR --store NAME [--currency ISO4217]\n"
-	"                        [--san NAME_OR_IP ...] [--advertise HOST]\n"
-	"                        [--sync-port N] [--admin-port N]\n"
-	"\n"
-	"Create a store in DIR: the store CA (ECDSA P-256), the hub's server\n"
-	"certificate, hub.db and hub.conf. The certificate names the host name,\n"
-	"localhost, 127.0.0.1, ::1, this machine's LAN addresses and each --san.\n"
-	"--advertise is the address put in enrollment codes (default: the first\n"
-	"LAN address, else 127.0.0.1). Refuses to touch an existing store.\n";
+    "usage: tillnet-hub init --data DIR --store NAME [--currency ISO4217]\n"
+    "                        [--san NAME_OR_IP ...] [--advertise HOST]\n"
+    "                        [--sync-port N] [--admin-port N]\n"
+    "\n"
+    "Create a store in DIR: the store CA (ECDSA P-256), the hub's server\n"
+    "certificate, hub.db and hub.conf. The certificate names the host name,\n"
+    "localhost, 127.0.0.1, ::1, this machine's LAN addresses and each --san.\n"
+    "--advertise is the address put in enrollment codes (default: the first\n"
+    "LAN address, else 127.0.0.1). Refuses to touch an existing store.\n";
 
 struct san_list {
 	char *names[INIT_SANS_MAX];
@@ -152,12 +152,15 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 			   struct san_list *sans)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},	 {"store", required_argument, NULL, 's'},
-		{"currency", required_argument, NULL, 'c'}, {"san", required_argument, NULL, 'n'},
-		{"advertise", required_argument, NULL, 'a'},
-		{"sync-port", required_argument, NULL, 'p'},
-		{"admin-port", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"store", required_argument, NULL, 's'},
+	    {"currency", required_argument, NULL, 'c'},
+	    {"san", required_argument, NULL, 'n'},
+	    {"advertise", required_argument, NULL, 'a'},
+	    {"sync-port", required_argument, NULL, 'p'},
+	    {"admin-port", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -169,8 +172,9 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 		case 's':
 			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->store) ||
 			    config_check_text(optarg) < 0) {
-				fprintf(stderr, "tillnet-hub init: --store: expected 1 to %zu "
-						"characters, no control characters or ';'\n",
+				fprintf(stderr,
+					"tillnet-hub init: --store: expected 1 to %zu "
+					"characters, no control characters or ';'\n",
 					sizeof(cfg->store) - 1);
 				return EX_USAGE;
 			}
@@ -178,27 +182,32 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 			break;
 		case 'c':
 			if (strlen(optarg) != 3 || !isupper((unsigned char)optarg[0]) ||
-			    !isupper((unsigned char)optarg[1]) || !isupper((unsigned char)optarg[2])) {
-				fprintf(stderr, "tillnet-hub init: --currency \"%s\" is not an ISO "
-						"4217 code (expected three capital letters, e.g. EUR)\n",
+			    !isupper((unsigned char)optarg[1]) ||
+			    !isupper((unsigned char)optarg[2])) {
+				fprintf(stderr,
+					"tillnet-hub init: --currency \"%s\" is not an ISO "
+					"4217 code (expected three capital letters, e.g. EUR)\n",
 					optarg);
 				return EX_USAGE;
 			}
 			memcpy(cfg->currency, optarg, 4);
 			break;
 		case 'n':
-			if (strlen(optarg) == 0 || strlen(optarg) > 253 || san_add(sans, optarg) < 0) {
-				fprintf(stderr, "tillnet-hub init: --san \"%s\": expected a host "
-						"name or address (at most %d of them)\n", optarg,
-					INIT_SANS_MAX);
+			if (strlen(optarg) == 0 || strlen(optarg) > 253 ||
+			    san_add(sans, optarg) < 0) {
+				fprintf(stderr,
+					"tillnet-hub init: --san \"%s\": expected a host "
+					"name or address (at most %d of them)\n",
+					optarg, INIT_SANS_MAX);
 				return EX_USAGE;
 			}
 			break;
 		case 'a':
 			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(cfg->advertise) ||
 			    config_check_text(optarg) < 0) {
-				fprintf(stderr, "tillnet-hub init: --advertise: expected a host "
-						"name or address of at most %zu characters\n",
+				fprintf(stderr,
+					"tillnet-hub init: --advertise: expected a host "
+					"name or address of at most %zu characters\n",
 					sizeof(cfg->advertise) - 1);
 				return EX_USAGE;
 			}
@@ -206,10 +215,11 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 			break;
 		case 'p':
 		case 'P':
-			if (config_parse_port(optarg, c == 'p' ? &cfg->sync_port
-							       : &cfg->admin_port) < 0) {
-				fprintf(stderr, "tillnet-hub init: --%s \"%s\" is not a port "
-						"(expected 1-65535)\n",
+			if (config_parse_port(optarg,
+					      c == 'p' ? &cfg->sync_port : &cfg->admin_port) < 0) {
+				fprintf(stderr,
+					"tillnet-hub init: --%s \"%s\" is not a port "
+					"(expected 1-65535)\n",
 					c == 'p' ? "sync-port" : "admin-port", optarg);
 				return EX_USAGE;
 			}
@@ -232,8 +242,8 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 
 int cmd_init(int argc, char **argv)
 {
-	static const char *const store_files[] = {HUB_DB, HUB_CONF, HUB_CA_KEY, HUB_CA_CERT,
-						  HUB_CERT, HUB_KEY};
+	static const char *const store_files[] = {HUB_DB,      HUB_CONF, HUB_CA_KEY,
+						  HUB_CA_CERT, HUB_CERT, HUB_KEY};
 	char *ca_key = NULL, *ca_cert = NULL, *key = NULL, *cert = NULL;
 	char hostname[256] = "", first_lan[INET6_ADDRSTRLEN] = "", path[PATH_MAX];
 	struct init_files written = {{0}, 0};
@@ -253,8 +263,10 @@ int cmd_init(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(store_files) / sizeof(store_files[0]); i++) {
 		if (fsutil_path(path, sizeof(path), data, store_files[i]) == 0 &&
 		    fsutil_exists(path)) {
-			fprintf(stderr, "tillnet-hub init: %s already holds a store (%s exists); "
-					"refusing to touch it\n", data, store_files[i]);
+			fprintf(stderr,
+				"tillnet-hub init: %s already holds a store (%s exists); "
+				"refusing to touch it\n",
+				data, store_files[i]);
 			ex = EX_CANTCREAT;
 			goto out;
 		}
@@ -280,7 +292,8 @@ int cmd_init(int argc, char **argv)
 
 	if (pki_ca_create(cfg.store, time(NULL), &ca_key, &ca_cert) < 0 ||
 	    pki_server_create(ca_key, ca_cert, hostname[0] ? hostname : "tillnet-hub",
-			      (const char *const *)sans.names, sans.n, time(NULL), &key, &cert) < 0 ||
+			      (const char *const *)sans.names, sans.n, time(NULL), &key,
+			      &cert) < 0 ||
 	    pki_fingerprint(ca_cert, fp) < 0) {
 		fprintf(stderr, "tillnet-hub init: could not create the store's certificates\n");
 		goto out;
@@ -313,7 +326,8 @@ int cmd_init(int argc, char **argv)
 	printf("\n  terminals reach: %s (sync port %u, admin port %u)\n", cfg.advertise,
 	       cfg.sync_port, cfg.admin_port);
 	printf("Next: tillnet-hub run --data %s, then tillnet-hub terminal add --data %s "
-	       "--name NAME\n", data, data);
+	       "--name NAME\n",
+	       data, data);
 	ex = 0;
 	goto out;
 undo:

@@ -27,12 +27,12 @@
 #define RUN_WATCH_MS 1000
 
 static const char run_usage[] =
-	"usage: tillnet-hub run --data DIR [--listen ADDR] [--sync-port N]\n"
-	"                       [--admin-port N] [--verbose]\n"
-	"\n"
-	"Run the hub: WSS for terminals on the sync port (default 7443) and HTTPS\n"
-	"for enrollment on the admin port (default 8443), on ADDR (default from\n"
-	"hub.conf: 0.0.0.0). Stops cleanly on SIGINT or SIGTERM.\n";
+    "usage: tillnet-hub run --data DIR [--listen ADDR] [--sync-port N]\n"
+    "                       [--admin-port N] [--verbose]\n"
+    "\n"
+    "Run the hub: WSS for terminals on the sync port (default 7443) and HTTPS\n"
+    "for enrollment on the admin port (default 8443), on ADDR (default from\n"
+    "hub.conf: 0.0.0.0). Stops cleanly on SIGINT or SIGTERM.\n";
 
 struct hub_run {
 	uv_loop_t loop;
@@ -72,10 +72,13 @@ static int parse_run_args(int argc, char **argv, const char **data, const char *
 			  uint16_t *sync_port, uint16_t *admin_port, int *verbose)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
-		{"sync-port", required_argument, NULL, 'p'},
-		{"admin-port", required_argument, NULL, 'P'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"sync-port", required_argument, NULL, 'p'},
+	    {"admin-port", required_argument, NULL, 'P'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -90,8 +93,9 @@ static int parse_run_args(int argc, char **argv, const char **data, const char *
 		case 'p':
 		case 'P':
 			if (config_parse_port(optarg, c == 'p' ? sync_port : admin_port) < 0) {
-				fprintf(stderr, "tillnet-hub run: --%s \"%s\" is not a port "
-						"(expected 1-65535)\n",
+				fprintf(stderr,
+					"tillnet-hub run: --%s \"%s\" is not a port "
+					"(expected 1-65535)\n",
 					c == 'p' ? "sync-port" : "admin-port", optarg);
 				return EX_USAGE;
 			}
@@ -170,11 +174,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	uv_loop_init(&r.loop);
-	enroll = (struct enroll_ctx){r.db, ca_key, ca, cfg.store, cfg.hub_id, cfg.sync_port,
-				     cfg.admin_port};
-	struct sync_server_options so = {&r.loop,   r.db,      cfg.listen, cfg.sync_port, cert_path,
-					 key_path, ca_path,   cfg.store,  cfg.hub_id};
-	struct http_server_options ho = {cfg.listen, cfg.admin_port, cert, key,
+	enroll = (struct enroll_ctx){r.db,	    ca_key,	   ca, cfg.store, cfg.hub_id,
+				     cfg.sync_port, cfg.admin_port};
+	struct sync_server_options so = {&r.loop,  r.db,    cfg.listen, cfg.sync_port, cert_path,
+					 key_path, ca_path, cfg.store,	cfg.hub_id};
+	struct http_server_options ho = {cfg.listen,	 cfg.admin_port,    cert,   key,
 					 ADMIN_BODY_MAX, admin_http_handle, &enroll};
 
 	ex = EX_UNAVAILABLE;

@@ -20,16 +20,18 @@
 #include <sysexits.h>
 
 static const char status_usage[] =
-	"usage: tillnet-hub status --data DIR [--json]\n"
-	"\n"
-	"Whether the hub on DIR runs, and each terminal: online, last seen, address,\n"
-	"clock offset. --json prints one JSON object (docs/architecture.md).\n";
+    "usage: tillnet-hub status --data DIR [--json]\n"
+    "\n"
+    "Whether the hub on DIR runs, and each terminal: online, last seen, address,\n"
+    "clock offset. --json prints one JSON object (docs/architecture.md).\n";
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char path[PATH_MAX], fp_text[PKI_FP_TEXT_LEN] = "";
 	const char *data = NULL;
@@ -98,9 +100,9 @@ int cmd_status(int argc, char **argv)
 
 		printf("  %-4s %-20s %s%s%s\n", json_string_value(json_object_get(t, "shortCode")),
 		       json_string_value(json_object_get(t, "name")),
-		       json_is_integer(json_object_get(t, "revokedAt"))  ? "revoked"
-		       : json_is_true(json_object_get(t, "online")) ? "online"
-								    : "offline",
+		       json_is_integer(json_object_get(t, "revokedAt")) ? "revoked"
+		       : json_is_true(json_object_get(t, "online"))	? "online"
+									: "offline",
 		       json_is_string(addr) ? " from " : "",
 		       json_is_string(addr) ? json_string_value(addr) : "");
 	}

@@ -20,16 +20,16 @@
 #include <time.h>
 
 static const char terminal_usage[] =
-	"usage: tillnet-hub terminal add --data DIR --name NAME [--address HOST] [--json]\n"
-	"       tillnet-hub terminal list --data DIR [--json]\n"
-	"       tillnet-hub terminal revoke --data DIR ID_OR_SHORT_CODE\n"
-	"\n"
-	"add     print a one-time enrollment code (and its QR code) for a new terminal,\n"
-	"        valid 15 minutes; type it into 'tillnet-term enroll --code CODE'.\n"
-	"        --address is the hub address put in the code (default: hub.conf's\n"
-	"        advertise); it must be one of the names in the hub's certificate.\n"
-	"list    the enrolled terminals, whether they are online and since when.\n"
-	"revoke  refuse this terminal from now on; a connected one is cut off.\n";
+    "usage: tillnet-hub terminal add --data DIR --name NAME [--address HOST] [--json]\n"
+    "       tillnet-hub terminal list --data DIR [--json]\n"
+    "       tillnet-hub terminal revoke --data DIR ID_OR_SHORT_CODE\n"
+    "\n"
+    "add     print a one-time enrollment code (and its QR code) for a new terminal,\n"
+    "        valid 15 minutes; type it into 'tillnet-term enroll --code CODE'.\n"
+    "        --address is the hub address put in the code (default: hub.conf's\n"
+    "        advertise); it must be one of the names in the hub's certificate.\n"
+    "list    the enrolled terminals, whether they are online and since when.\n"
+    "revoke  refuse this terminal from now on; a connected one is cut off.\n";
 
 /* Draw the QR code with half blocks: two rows of modules per line of text. */
 static void print_qr(const char *text)
@@ -50,7 +50,10 @@ static void print_qr(const char *text)
 			if (x >= 0 && x < qr->width && y + 1 >= 0 && y + 1 < qr->width)
 				bottom = qr->data[(y + 1) * qr->width + x] & 1;
 			/* Light modules are drawn, dark ones left to the background. */
-			fputs(!top && !bottom ? "\u2588" : !top ? "\u2580" : !bottom ? "\u2584" : " ",
+			fputs(!top && !bottom ? "\u2588"
+			      : !top	      ? "\u2580"
+			      : !bottom	      ? "\u2584"
+					      : " ",
 			      stdout);
 		}
 		putchar('\n');
@@ -82,9 +85,9 @@ struct terminal_args {
 static int parse_args(int argc, char **argv, struct terminal_args *a)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
-		{"address", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},    {"name", required_argument, NULL, 'n'},
+	    {"address", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -156,15 +159,19 @@ static int terminal_add(struct terminal_args *a)
 		goto out;
 	host = a->address ? a->address : cfg.advertise;
 	if (strlen(host) >= CONFIG_TEXT_MAX || config_check_text(host) < 0) {
-		fprintf(stderr, "tillnet-hub terminal add: --address: expected a host name or "
-				"address of at most %d characters\n", CONFIG_TEXT_MAX - 1);
+		fprintf(stderr,
+			"tillnet-hub terminal add: --address: expected a host name or "
+			"address of at most %d characters\n",
+			CONFIG_TEXT_MAX - 1);
 		ex = EX_USAGE;
 		goto out;
 	}
 	if (pki_verify(ca, cert, host, time(NULL), err, sizeof(err)) < 0) {
-		fprintf(stderr, "tillnet-hub terminal add: the hub's certificate is not valid for "
-				"\"%s\", so a terminal could not trust it there (%s); pick one of "
-				"its names with --address\n", host, err);
+		fprintf(stderr,
+			"tillnet-hub terminal add: the hub's certificate is not valid for "
+			"\"%s\", so a terminal could not trust it there (%s); pick one of "
+			"its names with --address\n",
+			host, err);
 		ex = EX_USAGE;
 		goto out;
 	}
@@ -221,8 +228,8 @@ static int terminal_list(struct terminal_args *a)
 		putchar('\n');
 		goto out;
 	}
-	printf("%-6s %-36s %-20s %-19s %-8s %-19s %s\n", "SHORT", "ID", "NAME", "ENROLLED",
-	       "STATE", "LAST SEEN", "ADDRESS");
+	printf("%-6s %-36s %-20s %-19s %-8s %-19s %s\n", "SHORT", "ID", "NAME", "ENROLLED", "STATE",
+	       "LAST SEEN", "ADDRESS");
 	json_array_foreach(list, i, t)
 	{
 		json_t *addr = json_object_get(t, "address");
@@ -234,14 +241,15 @@ static int terminal_list(struct terminal_args *a)
 		       json_string_value(json_object_get(t, "shortCode")),
 		       json_string_value(json_object_get(t, "id")),
 		       json_string_value(json_object_get(t, "name")), enrolled,
-		       json_is_integer(json_object_get(t, "revokedAt"))  ? "revoked"
-		       : json_is_true(json_object_get(t, "online")) ? "online"
-								    : "offline",
+		       json_is_integer(json_object_get(t, "revokedAt")) ? "revoked"
+		       : json_is_true(json_object_get(t, "online"))	? "online"
+									: "offline",
 		       seen, json_is_string(addr) ? json_string_value(addr) : "-");
 	}
 	if (json_array_size(list) == 0)
 		printf("(no terminals yet: add one with 'tillnet-hub terminal add --data %s "
-		       "--name NAME')\n", a->data);
+		       "--name NAME')\n",
+		       a->data);
 out:
 	json_decref(list);
 	db_close(db);
@@ -264,8 +272,10 @@ static int terminal_revoke(struct terminal_args *a)
 		return ex;
 	rc = registry_revoke(db, a->target, db_now_ms(), &t);
 	if (rc == -ENOENT) {
-		fprintf(stderr, "tillnet-hub terminal revoke: no terminal \"%s\" (see "
-				"'tillnet-hub terminal list')\n", a->target);
+		fprintf(stderr,
+			"tillnet-hub terminal revoke: no terminal \"%s\" (see "
+			"'tillnet-hub terminal list')\n",
+			a->target);
 		ex = EX_DATAERR;
 	} else if (rc == -EALREADY) {
 		fprintf(stderr, "tillnet-hub terminal revoke: %s \"%s\" was already revoked\n",
@@ -275,7 +285,8 @@ static int terminal_revoke(struct terminal_args *a)
 		ex = EX_SOFTWARE;
 	} else {
 		printf("Revoked terminal %s \"%s\" (%s): the hub refuses its certificate from now "
-		       "on.\n", t.short_code, t.name, t.id);
+		       "on.\n",
+		       t.short_code, t.name, t.id);
 	}
 	db_close(db);
 	return ex;

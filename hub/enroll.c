@@ -72,8 +72,8 @@ static int hex_decode(const char *hex, uint8_t *out, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned int v;
 
-		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
-		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) || sscanf(hex + 2 * i, "%2x", &v) != 1)
 			return -EINVAL;
 		out[i] = (uint8_t)v;
 	}
@@ -106,11 +106,11 @@ static const char *field_text(json_t *body, const char *field, size_t max,
 static void enroll_answer(struct enroll_ctx *ctx, const struct registry_terminal *t,
 			  const char *cert_pem, struct http_response *res)
 {
-	json_t *ok = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "terminalId", t->id,
-			       "shortCode", t->short_code, "name", t->name, "store", ctx->store,
-			       "hubId", ctx->hub_id, "certificate", cert_pem, "ca",
-			       ctx->ca_cert_pem, "syncPort", (int)ctx->sync_port, "adminPort",
-			       (int)ctx->admin_port);
+	json_t *ok =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "terminalId", t->id,
+		      "shortCode", t->short_code, "name", t->name, "store", ctx->store, "hubId",
+		      ctx->hub_id, "certificate", cert_pem, "ca", ctx->ca_cert_pem, "syncPort",
+		      (int)ctx->sync_port, "adminPort", (int)ctx->admin_port);
 
 	http_respond_json(res, 200, ok ? json_dumps(ok, JSON_COMPACT) : NULL);
 	json_decref(ok);
@@ -160,7 +160,8 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 		goto out;
 	}
 	if (rc < 0) {
-		http_respond_error(res, 500, "internal", NULL, "the hub could not read its database");
+		http_respond_error(res, 500, "internal", NULL,
+				   "the hub could not read its database");
 		goto out;
 	}
 	if (code.used_at) {
@@ -178,14 +179,15 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 				   "make a new one with 'tillnet-hub terminal add'");
 		goto out;
 	}
-	rc = pki_csr_sign(ctx->ca_key_pem, ctx->ca_cert_pem, csr, id, time(NULL), &cert_pem,
-			  serial, err, sizeof(err));
+	rc = pki_csr_sign(ctx->ca_key_pem, ctx->ca_cert_pem, csr, id, time(NULL), &cert_pem, serial,
+			  err, sizeof(err));
 	if (rc == -EINVAL) {
 		http_respond_error(res, 400, "bad-field", "csr", "%s", err);
 		goto out;
 	}
 	if (rc < 0) {
-		http_respond_error(res, 500, "internal", NULL, "the hub could not sign the request");
+		http_respond_error(res, 500, "internal", NULL,
+				   "the hub could not sign the request");
 		goto out;
 	}
 	snprintf(t.id, sizeof(t.id), "%s", id);
@@ -199,7 +201,8 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 		goto out;
 	}
 	if (rc < 0) {
-		http_respond_error(res, 500, "internal", NULL, "the hub could not record the terminal");
+		http_respond_error(res, 500, "internal", NULL,
+				   "the hub could not record the terminal");
 		goto out;
 	}
 	log_info("enroll: terminal %s \"%s\" (%s) enrolled from %s, certificate serial %s",

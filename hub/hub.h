@@ -11,12 +11,12 @@ int cmd_status(int argc, char **argv);
 int cmd_terminal(int argc, char **argv);
 
 /* hub_files: the names of the store's files in its data folder. */
-#define HUB_DB "hub.db"
-#define HUB_CONF "hub.conf"
+#define HUB_DB	    "hub.db"
+#define HUB_CONF    "hub.conf"
 #define HUB_CA_CERT "ca.crt"
-#define HUB_CA_KEY "ca.key"
-#define HUB_CERT "hub.crt"
-#define HUB_KEY "hub.key"
+#define HUB_CA_KEY  "ca.key"
+#define HUB_CERT    "hub.crt"
+#define HUB_KEY	    "hub.key"
 #define HUB_PIDFILE "hub.pid"
 
 /* hub_read_file: read DATA/name (max 1 MiB); prints a clear error and returns EX_* on failure. */

@@ -12,18 +12,18 @@
 #include <sysexits.h>
 
 static const char usage[] =
-	"usage: tillnet-hub COMMAND [OPTIONS]\n"
-	"\n"
-	"The hub of a tillnet store: relays terminals' events, keeps the store's\n"
-	"record, serves the admin page and enrolls terminals.\n"
-	"\n"
-	"commands:\n"
-	"  init       create a store: database, store CA and hub certificate\n"
-	"  run        run the hub (WSS for terminals, HTTPS for enrollment and admin)\n"
-	"  status     show the running hub's state\n"
-	"  terminal   add (enrollment code), list and revoke terminals\n"
-	"\n"
-	"Each command answers --help. tillnet-hub --version prints the version.\n";
+    "usage: tillnet-hub COMMAND [OPTIONS]\n"
+    "\n"
+    "The hub of a tillnet store: relays terminals' events, keeps the store's\n"
+    "record, serves the admin page and enrolls terminals.\n"
+    "\n"
+    "commands:\n"
+    "  init       create a store: database, store CA and hub certificate\n"
+    "  run        run the hub (WSS for terminals, HTTPS for enrollment and admin)\n"
+    "  status     show the running hub's state\n"
+    "  terminal   add (enrollment code), list and revoke terminals\n"
+    "\n"
+    "Each command answers --help. tillnet-hub --version prints the version.\n";
 
 int hub_read_file(const char *data_dir, const char *name, char **out)
 {
@@ -34,8 +34,10 @@ int hub_read_file(const char *data_dir, const char *name, char **out)
 	if (rc == 0)
 		rc = fsutil_read(path, 1 << 20, out, NULL);
 	if (rc == -ENOENT) {
-		fprintf(stderr, "tillnet-hub: %s is missing: is %s a store made by "
-				"'tillnet-hub init'?\n", path, data_dir);
+		fprintf(stderr,
+			"tillnet-hub: %s is missing: is %s a store made by "
+			"'tillnet-hub init'?\n",
+			path, data_dir);
 		return EX_CONFIG;
 	}
 	if (rc < 0) {
@@ -55,9 +57,10 @@ int hub_load_config(const char *data_dir, struct hub_config *cfg)
 	if (rc == 0)
 		rc = config_hub_load(path, cfg, err, sizeof(err));
 	if (rc == -ENOENT) {
-		fprintf(stderr, "tillnet-hub: %s has no store (no %s): create one with "
-				"'tillnet-hub init --data %s --store NAME'\n", data_dir, HUB_CONF,
-			data_dir);
+		fprintf(stderr,
+			"tillnet-hub: %s has no store (no %s): create one with "
+			"'tillnet-hub init --data %s --store NAME'\n",
+			data_dir, HUB_CONF, data_dir);
 		return EX_CONFIG;
 	}
 	if (rc < 0) {

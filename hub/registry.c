@@ -251,22 +251,26 @@ int registry_list(sqlite3 *db, int hub_running, json_t **out)
 
 		if (!t)
 			continue;
-		json_object_set_new(t, "revokedAt", sqlite3_column_type(st, 5) == SQLITE_NULL
-							     ? json_null()
-							     : json_integer(sqlite3_column_int64(st, 5)));
+		json_object_set_new(t, "revokedAt",
+				    sqlite3_column_type(st, 5) == SQLITE_NULL
+					? json_null()
+					: json_integer(sqlite3_column_int64(st, 5)));
 		json_object_set_new(t, "online", json_boolean(online));
-		json_object_set_new(t, "address", sqlite3_column_type(st, 7) == SQLITE_NULL
-							   ? json_null()
-							   : json_string((const char *)sqlite3_column_text(st, 7)));
-		json_object_set_new(t, "lastSeen", sqlite3_column_type(st, 8) == SQLITE_NULL
-							    ? json_null()
-							    : json_integer(sqlite3_column_int64(st, 8)));
+		json_object_set_new(t, "address",
+				    sqlite3_column_type(st, 7) == SQLITE_NULL
+					? json_null()
+					: json_string((const char *)sqlite3_column_text(st, 7)));
+		json_object_set_new(t, "lastSeen",
+				    sqlite3_column_type(st, 8) == SQLITE_NULL
+					? json_null()
+					: json_integer(sqlite3_column_int64(st, 8)));
 		json_object_set_new(t, "connectedAt",
-				    online ? json_integer(sqlite3_column_int64(st, 9)) : json_null());
+				    online ? json_integer(sqlite3_column_int64(st, 9))
+					   : json_null());
 		json_object_set_new(t, "clockOffsetMs",
 				    sqlite3_column_type(st, 10) == SQLITE_NULL
-					    ? json_null()
-					    : json_integer(sqlite3_column_int64(st, 10)));
+					? json_null()
+					: json_integer(sqlite3_column_int64(st, 10)));
 		json_array_append_new(list, t);
 	}
 	rc = db_check(db, rc, "list terminals");

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define REGISTRY_CODE_TTL_MS (15 * 60 * 1000)
-#define REGISTRY_NAME_MAX 64
+#define REGISTRY_NAME_MAX    64
 
 struct registry_code {
 	char terminal_id[40];

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SYNC_QUEUE_MAX 64
+#define SYNC_QUEUE_MAX	     64
 #define SYNC_HELLO_TIMEOUT_S 10
 
 struct sync_frame {
@@ -160,7 +160,8 @@ static int sync_verify_client(X509_STORE_CTX *ctx, int preverify_ok)
 	rc = registry_find(sync_current->db, cn, &t);
 	if (rc < 0 || !serial_equal(serial, t.cert_serial)) {
 		log_warn("sync: refused certificate CN=%s serial %s at the TLS handshake: not "
-			 "issued to a terminal of this store", cn, serial);
+			 "issued to a terminal of this store",
+			 cn, serial);
 		X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
 		return 1;
 	}
@@ -173,9 +174,10 @@ static void sync_refuse_revoked(struct sync_conn *c, const struct registry_termi
 
 	log_warn("sync: refused terminal %s \"%s\" from %s: it is revoked", t->short_code, t->name,
 		 c->address);
-	proto_error_set(&err, PROTO_ERR_REVOKED, NULL,
-			"terminal %s \"%s\" is revoked on this hub; enroll it again with a new code",
-			t->short_code, t->name);
+	proto_error_set(
+	    &err, PROTO_ERR_REVOKED, NULL,
+	    "terminal %s \"%s\" is revoked on this hub; enroll it again with a new code",
+	    t->short_code, t->name);
 	sync_conn_refuse(c, PROTO_CLOSE_REFUSED, &err);
 }
 
@@ -291,8 +293,7 @@ static void sync_on_message(struct sync_server *s, struct sync_conn *c)
 }
 
 /* Gather a message's fragments, up to PROTO_FRAME_MAX. */
-static void sync_on_receive(struct sync_server *s, struct sync_conn *c, const void *in,
-			    size_t len)
+static void sync_on_receive(struct sync_server *s, struct sync_conn *c, const void *in, size_t len)
 {
 	struct proto_error err;
 
@@ -393,13 +394,13 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 }
 
 static const lws_retry_bo_t sync_idle_policy = {
-	.secs_since_valid_ping = 15,
-	.secs_since_valid_hangup = 45,
+    .secs_since_valid_ping = 15,
+    .secs_since_valid_hangup = 45,
 };
 
 static const struct lws_protocols sync_protocols[] = {
-	{"tillnet-sync", sync_callback, sizeof(struct sync_conn), 4096, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"tillnet-sync", sync_callback, sizeof(struct sync_conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static void sync_lws_log(int level, const char *line)

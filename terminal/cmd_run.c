@@ -26,11 +26,11 @@
 #define UI_BODY_MAX (64 * 1024)
 
 static const char run_usage[] =
-	"usage: tillnet-term run --data DIR [--ui-port N] [--verbose]\n"
-	"\n"
-	"Run the terminal: keep a connection to the hub (reconnecting by itself) and\n"
-	"serve the cashier UI and its JSON API on http://127.0.0.1:N (default from\n"
-	"term.conf: 8080). Stops cleanly on SIGINT or SIGTERM.\n";
+    "usage: tillnet-term run --data DIR [--ui-port N] [--verbose]\n"
+    "\n"
+    "Run the terminal: keep a connection to the hub (reconnecting by itself) and\n"
+    "serve the cashier UI and its JSON API on http://127.0.0.1:N (default from\n"
+    "term.conf: 8080). Stops cleanly on SIGINT or SIGTERM.\n";
 
 struct term_run {
 	uv_loop_t loop;
@@ -70,9 +70,11 @@ static void ui_handle(void *ctx, const struct http_request *req, struct http_res
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"ui-port", required_argument, NULL, 'u'},
-		{"verbose", no_argument, NULL, 'v'},	{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"ui-port", required_argument, NULL, 'u'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char ca_path[PATH_MAX], cert_path[PATH_MAX], key_path[PATH_MAX], pid_path[PATH_MAX];
 	const char *data = NULL;
@@ -88,8 +90,10 @@ int cmd_run(int argc, char **argv)
 			data = optarg;
 		} else if (c == 'u') {
 			if (config_parse_port(optarg, &ui_port) < 0) {
-				fprintf(stderr, "tillnet-term run: --ui-port \"%s\" is not a port "
-						"(expected 1-65535)\n", optarg);
+				fprintf(stderr,
+					"tillnet-term run: --ui-port \"%s\" is not a port "
+					"(expected 1-65535)\n",
+					optarg);
 				return EX_USAGE;
 			}
 		} else if (c == 'v') {
@@ -133,7 +137,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	uv_loop_init(&r.loop);
-	struct sync_client_options so = {&r.loop,  db,	      r.cfg.hub_host, r.cfg.hub_sync_port,
+	struct sync_client_options so = {&r.loop, db,	     r.cfg.hub_host, r.cfg.hub_sync_port,
 					 ca_path, cert_path, key_path,	     r.cfg.terminal_id};
 	struct http_server_options ho = {"127.0.0.1", r.cfg.ui_port, NULL, NULL,
 					 UI_BODY_MAX, ui_handle,     &r};

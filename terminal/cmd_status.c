@@ -17,16 +17,18 @@
 #include <sysexits.h>
 
 static const char status_usage[] =
-	"usage: tillnet-term status --data DIR [--json]\n"
-	"\n"
-	"Whether the terminal on DIR runs, its connection to the hub (connecting,\n"
-	"connected, waiting, stopped) and the last error, e.g. why the hub refused it.\n";
+    "usage: tillnet-term status --data DIR [--json]\n"
+    "\n"
+    "Whether the terminal on DIR runs, its connection to the hub (connecting,\n"
+    "connected, waiting, stopped) and the last error, e.g. why the hub refused it.\n";
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL;
 	struct term_config cfg;
@@ -86,9 +88,10 @@ int cmd_status(int argc, char **argv)
 
 		printf("terminal %s \"%s\" of store \"%s\": %s\n", cfg.short_code, cfg.name,
 		       cfg.store, holder ? "running" : "not running");
-		printf("hub %s: %s\n", json_string_value(json_object_get(sync, "hub"))
-					       ? json_string_value(json_object_get(sync, "hub"))
-					       : cfg.hub_host,
+		printf("hub %s: %s\n",
+		       json_string_value(json_object_get(sync, "hub"))
+			   ? json_string_value(json_object_get(sync, "hub"))
+			   : cfg.hub_host,
 		       json_string_value(json_object_get(sync, "state")));
 		if (json_is_string(err))
 			printf("last error: %s\n", json_string_value(err));

@@ -83,11 +83,12 @@ static int https_request(const char *url, const char *ca_path, const char *post,
 	curl_easy_cleanup(curl);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "cannot reach the hub at %s: %s", url,
-			 b->too_big ? "the answer is too large" : curl_err[0] ? curl_err
-							       : curl_easy_strerror(rc));
+			 b->too_big    ? "the answer is too large"
+			 : curl_err[0] ? curl_err
+				       : curl_easy_strerror(rc));
 		return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE
-			       ? EX_NOPERM
-			       : EX_UNAVAILABLE;
+			   ? EX_NOPERM
+			   : EX_UNAVAILABLE;
 	}
 	return 0;
 }
@@ -107,16 +108,20 @@ static int fetch_and_pin_ca(const struct enroll_code *code, const char *base, co
 		goto fail;
 	ex = EX_PROTOCOL;
 	if (status != 200 || !b.data || pki_fingerprint(b.data, fp) < 0) {
-		snprintf(err, errlen, "%s did not answer with a CA certificate (HTTP %ld): is it a "
-				      "tillnet hub?", url, status);
+		snprintf(err, errlen,
+			 "%s did not answer with a CA certificate (HTTP %ld): is it a "
+			 "tillnet hub?",
+			 url, status);
 		goto fail;
 	}
 	pki_fingerprint_format(fp, got);
 	pki_fingerprint_format(code->ca_fingerprint, want);
 	if (strcmp(got, want) != 0) {
-		snprintf(err, errlen, "the hub at %s presents CA %s, but the enrollment code "
-				      "expects %s: refusing (wrong hub, a damaged code, or someone in "
-				      "between)", base, got, want);
+		snprintf(err, errlen,
+			 "the hub at %s presents CA %s, but the enrollment code "
+			 "expects %s: refusing (wrong hub, a damaged code, or someone in "
+			 "between)",
+			 base, got, want);
 		ex = EX_NOPERM;
 		goto fail;
 	}
@@ -142,7 +147,8 @@ static const char *json_text(json_t *obj, const char *key)
 int enroll_client_run(const struct enroll_code *code, const char *csr_pem, const char *ca_path,
 		      struct enroll_reply *r, char *err, size_t errlen)
 {
-	char base[400], url[512], id[UUID_TEXT_LEN], secret[2 * ENROLL_SECRET_LEN + 1], cn[PKI_CN_MAX];
+	char base[400], url[512], id[UUID_TEXT_LEN], secret[2 * ENROLL_SECRET_LEN + 1],
+	    cn[PKI_CN_MAX];
 	struct reply_buf b = {0};
 	json_t *req = NULL, *ans = NULL;
 	char *body = NULL;
@@ -195,8 +201,9 @@ int enroll_client_run(const struct enroll_code *code, const char *csr_pem, const
 	    pki_cert_info(r->cert_pem, cn, NULL) < 0 || strcmp(cn, id) != 0 ||
 	    strcmp(r->terminal_id, id) != 0 || r->sync_port < 1 || r->sync_port > 65535 ||
 	    !r->short_code[0]) {
-		snprintf(err, errlen, "the hub's answer does not hold a valid certificate for this "
-				      "terminal");
+		snprintf(err, errlen,
+			 "the hub's answer does not hold a valid certificate for this "
+			 "terminal");
 		goto out;
 	}
 	ex = 0;

@@ -12,16 +12,16 @@
 #include <sysexits.h>
 
 static const char usage[] =
-	"usage: tillnet-term COMMAND [OPTIONS]\n"
-	"\n"
-	"A tillnet terminal: sells on its own database and syncs with the store's hub.\n"
-	"\n"
-	"commands:\n"
-	"  enroll   join a store with a one-time code from 'tillnet-hub terminal add'\n"
-	"  run      run the terminal: sync with the hub, serve the cashier UI on loopback\n"
-	"  status   show the running terminal's connection state\n"
-	"\n"
-	"Each command answers --help. tillnet-term --version prints the version.\n";
+    "usage: tillnet-term COMMAND [OPTIONS]\n"
+    "\n"
+    "A tillnet terminal: sells on its own database and syncs with the store's hub.\n"
+    "\n"
+    "commands:\n"
+    "  enroll   join a store with a one-time code from 'tillnet-hub terminal add'\n"
+    "  run      run the terminal: sync with the hub, serve the cashier UI on loopback\n"
+    "  status   show the running terminal's connection state\n"
+    "\n"
+    "Each command answers --help. tillnet-term --version prints the version.\n";
 
 int term_load_config(const char *data_dir, struct term_config *cfg)
 {
@@ -33,9 +33,10 @@ int term_load_config(const char *data_dir, struct term_config *cfg)
 	if (rc == 0)
 		rc = config_term_load(path, cfg, err, sizeof(err));
 	if (rc == -ENOENT) {
-		fprintf(stderr, "tillnet-term: %s holds no enrolled terminal (no %s): enroll with "
-				"'tillnet-term enroll --data %s --code CODE'\n", data_dir, TERM_CONF,
-			data_dir);
+		fprintf(stderr,
+			"tillnet-term: %s holds no enrolled terminal (no %s): enroll with "
+			"'tillnet-term enroll --data %s --code CODE'\n",
+			data_dir, TERM_CONF, data_dir);
 		return EX_CONFIG;
 	}
 	if (rc < 0) {

@@ -56,8 +56,8 @@ struct sync_client {
 	size_t tx_head, tx_len;
 	uint16_t close_code;
 	char close_reason[128];
-	int got_error;	    /* the hub sent an error message on this connection */
-	int drop;	    /* close this connection from its next callback */
+	int got_error;		  /* the hub sent an error message on this connection */
+	int drop;		  /* close this connection from its next callback */
 	char hub_cert_error[128]; /* why OpenSSL rejected the hub's certificate */
 	int stopping;
 };
@@ -71,13 +71,13 @@ static struct sync_client *sync_client_current;
 static void sync_set_state(struct sync_client *c, const char *state)
 {
 	struct term_sync_state s = {
-		.state = state,
-		.hub = c->hub_url,
-		.last_error = c->last_error[0] ? c->last_error : NULL,
-		.last_error_code = c->last_error_code[0] ? c->last_error_code : NULL,
-		.next_attempt_at = c->next_attempt_at,
-		.connected_at = c->connected_at,
-		.clock_offset_ms = c->clock_offset_ms,
+	    .state = state,
+	    .hub = c->hub_url,
+	    .last_error = c->last_error[0] ? c->last_error : NULL,
+	    .last_error_code = c->last_error_code[0] ? c->last_error_code : NULL,
+	    .next_attempt_at = c->next_attempt_at,
+	    .connected_at = c->connected_at,
+	    .clock_offset_ms = c->clock_offset_ms,
 	};
 
 	c->state = state;
@@ -87,7 +87,7 @@ static void sync_set_state(struct sync_client *c, const char *state)
 }
 
 static void sync_set_error(struct sync_client *c, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void sync_set_error(struct sync_client *c, const char *code, const char *fmt, ...)
 {
@@ -132,9 +132,8 @@ static void sync_lost(struct sync_client *c)
 	delay = backoff_next(&c->backoff, jitter);
 	c->next_attempt_at = db_now_ms() + delay;
 	c->connected_at = 0;
-	log_info("sync: %s; next attempt in %.1f s", c->last_error[0] ? c->last_error
-								 : "disconnected",
-		 delay / 1000.0);
+	log_info("sync: %s; next attempt in %.1f s",
+		 c->last_error[0] ? c->last_error : "disconnected", delay / 1000.0);
 	sync_set_state(c, "waiting");
 	uv_timer_start(&c->retry, sync_connect, delay, 0);
 }
@@ -154,11 +153,14 @@ static void sync_explain_connect_error(struct sync_client *c, const char *why)
 	if (c->hub_cert_error[0] || strstr(why, "verify") || strstr(why, "hostname"))
 		sync_set_error(c, "hub-untrusted",
 			       "the hub's certificate is not trusted: not from this store's CA or "
-			       "not for %s (%s)", c->host, why);
+			       "not for %s (%s)",
+			       c->host, why);
 	else if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL"))
-		sync_set_error(c, "handshake-failed",
-			       "the hub ended the TLS handshake: it does not accept this terminal's "
-			       "certificate (from another store, or unknown to the hub) (%s)", why);
+		sync_set_error(
+		    c, "handshake-failed",
+		    "the hub ended the TLS handshake: it does not accept this terminal's "
+		    "certificate (from another store, or unknown to the hub) (%s)",
+		    why);
 	else
 		sync_set_error(c, "unreachable", "cannot reach the hub at %s (%s)", c->hub_url,
 			       why);
@@ -218,16 +220,20 @@ static void sync_on_message(struct sync_client *c)
 			c->connected_at = db_now_ms();
 			c->clock_offset_ms = w.clock_offset_ms;
 			sync_set_state(c, "connected");
-			log_info("sync: connected to hub of \"%s\" at %s as %s (clock offset %+lld ms)",
-				 w.store, c->hub_url, w.short_code, (long long)w.clock_offset_ms);
+			log_info(
+			    "sync: connected to hub of \"%s\" at %s as %s (clock offset %+lld ms)",
+			    w.store, c->hub_url, w.short_code, (long long)w.clock_offset_ms);
 			if (w.clock_offset_ms > 60000 || w.clock_offset_ms < -60000)
-				log_warn("sync: this terminal's clock is off by %+lld s from the hub's: "
-					 "fix the clock", (long long)(w.clock_offset_ms / 1000));
+				log_warn(
+				    "sync: this terminal's clock is off by %+lld s from the hub's: "
+				    "fix the clock",
+				    (long long)(w.clock_offset_ms / 1000));
 		}
 	} else if (strcmp(type, "error") == 0) {
 		if (proto_error_decode(msg, &e, &err) == 0) {
 			if (strcmp(e.code, PROTO_ERR_VERSION) == 0)
-				sync_set_error(c, e.code, "the hub speaks another protocol version: %s",
+				sync_set_error(c, e.code,
+					       "the hub speaks another protocol version: %s",
 					       e.message);
 			else if (strcmp(e.code, PROTO_ERR_REVOKED) == 0)
 				sync_set_error(c, e.code, "the hub refused this terminal: %s",
@@ -270,8 +276,9 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		/* lws can drop a refused connection without reporting its end. */
 		if (c && wsi == c->wsi) {
 			if (!c->watchdog_fired)
-				sync_explain_connect_error(c, "SSL: the connection ended during the "
-							      "handshake");
+				sync_explain_connect_error(c,
+							   "SSL: the connection ended during the "
+							   "handshake");
 			sync_lost(c);
 		}
 		break;
@@ -330,9 +337,9 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (!c->got_error && !c->watchdog_fired) {
 			if (c->close_code)
-				sync_set_error(c, "closed", "the hub closed the connection (code %u%s%s)",
-					       c->close_code, c->close_reason[0] ? ": " : "",
-					       c->close_reason);
+				sync_set_error(
+				    c, "closed", "the hub closed the connection (code %u%s%s)",
+				    c->close_code, c->close_reason[0] ? ": " : "", c->close_reason);
 			else
 				sync_set_error(c, "closed", "the connection to the hub was lost");
 		}
@@ -345,13 +352,13 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 }
 
 static const lws_retry_bo_t sync_idle_policy = {
-	.secs_since_valid_ping = 15,
-	.secs_since_valid_hangup = 45,
+    .secs_since_valid_ping = 15,
+    .secs_since_valid_hangup = 45,
 };
 
 static const struct lws_protocols sync_client_protocols[] = {
-	{"tillnet-sync", sync_callback, 0, 4096, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"tillnet-sync", sync_callback, 0, 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static void sync_on_watchdog(uv_timer_t *timer)
@@ -418,8 +425,8 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	c->state = "stopped";
 	snprintf(c->host, sizeof(c->host), "%s", o->host);
 	snprintf(c->terminal_id, sizeof(c->terminal_id), "%s", o->terminal_id);
-	snprintf(c->hub_url, sizeof(c->hub_url), strchr(o->host, ':') ? "wss://[%s]:%u" : "wss://%s:%u",
-		 o->host, o->port);
+	snprintf(c->hub_url, sizeof(c->hub_url),
+		 strchr(o->host, ':') ? "wss://[%s]:%u" : "wss://%s:%u", o->host, o->port);
 	backoff_init(&c->backoff, SYNC_BACKOFF_BASE_MS, SYNC_BACKOFF_CAP_MS);
 	/* For tests of the version check only (docs/protocol.md). */
 	c->protocol_version = test_version ? (int)strtol(test_version, NULL, 10) : PROTO_VERSION;
@@ -441,7 +448,8 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	c->context = lws_create_context(&info);
 	if (!c->context) {
 		sync_client_current = NULL;
-		log_error("sync: cannot set up the connection to the hub (certificates unreadable?)");
+		log_error(
+		    "sync: cannot set up the connection to the hub (certificates unreadable?)");
 		free(c);
 		return -EIO;
 	}
@@ -456,15 +464,13 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 
 json_t *sync_client_state_json(const struct sync_client *c)
 {
-	return json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:o, s:o, s:o}", "state", c->state, "hub",
-			 c->hub_url, "lastError", c->last_error[0] ? c->last_error : NULL,
-			 "lastErrorCode", c->last_error_code[0] ? c->last_error_code : NULL, "since",
-			 (json_int_t)c->since,
-			 "nextAttemptAt", c->next_attempt_at ? json_integer(c->next_attempt_at)
-							     : json_null(),
-			 "connectedAt", c->connected_at ? json_integer(c->connected_at) : json_null(),
-			 "clockOffsetMs",
-			 c->connected_at ? json_integer(c->clock_offset_ms) : json_null());
+	return json_pack(
+	    "{s:s, s:s, s:s?, s:s?, s:I, s:o, s:o, s:o}", "state", c->state, "hub", c->hub_url,
+	    "lastError", c->last_error[0] ? c->last_error : NULL, "lastErrorCode",
+	    c->last_error_code[0] ? c->last_error_code : NULL, "since", (json_int_t)c->since,
+	    "nextAttemptAt", c->next_attempt_at ? json_integer(c->next_attempt_at) : json_null(),
+	    "connectedAt", c->connected_at ? json_integer(c->connected_at) : json_null(),
+	    "clockOffsetMs", c->connected_at ? json_integer(c->clock_offset_ms) : json_null());
 }
 
 void sync_client_destroy(struct sync_client *c)

@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #define SYNC_BACKOFF_BASE_MS 500
-#define SYNC_BACKOFF_CAP_MS 30000
+#define SYNC_BACKOFF_CAP_MS  30000
 
 struct sync_client_options {
 	uv_loop_t *loop;

@@ -3,11 +3,11 @@
 #ifndef TILLNET_TERM_H
 #define TILLNET_TERM_H
 
-#define TERM_DB "term.db"
-#define TERM_CONF "term.conf"
+#define TERM_DB	     "term.db"
+#define TERM_CONF    "term.conf"
 #define TERM_CA_CERT "ca.crt"
-#define TERM_CERT "terminal.crt"
-#define TERM_KEY "terminal.key"
+#define TERM_CERT    "terminal.crt"
+#define TERM_KEY     "terminal.key"
 #define TERM_PIDFILE "term.pid"
 
 int cmd_enroll(int argc, char **argv);

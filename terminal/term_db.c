@@ -8,18 +8,18 @@
 #include <limits.h>
 
 static const char *const term_migrations[] = {
-	/* 1: the sync connection's state */
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE sync_state("
-	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
-	"  state TEXT NOT NULL,"
-	"  hub TEXT NOT NULL,"
-	"  last_error TEXT,"
-	"  last_error_code TEXT,"
-	"  since INTEGER NOT NULL,"
-	"  next_attempt_at INTEGER,"
-	"  connected_at INTEGER,"
-	"  clock_offset_ms INTEGER);",
+    /* 1: the sync connection's state */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE sync_state("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  state TEXT NOT NULL,"
+    "  hub TEXT NOT NULL,"
+    "  last_error TEXT,"
+    "  last_error_code TEXT,"
+    "  since INTEGER NOT NULL,"
+    "  next_attempt_at INTEGER,"
+    "  connected_at INTEGER,"
+    "  clock_offset_ms INTEGER);",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
@@ -92,8 +92,8 @@ static json_t *col_json(sqlite3_stmt *st, int col)
 
 int term_db_state_json(sqlite3 *db, json_t **out)
 {
-	static const char *const keys[] = {"state",	   "hub",	  "lastError",
-					   "lastErrorCode", "since",	  "nextAttemptAt",
+	static const char *const keys[] = {"state",	    "hub",	    "lastError",
+					   "lastErrorCode", "since",	    "nextAttemptAt",
 					   "connectedAt",   "clockOffsetMs"};
 	sqlite3_stmt *st = NULL;
 	json_t *obj;

@@ -12,9 +12,9 @@
 #include <stdint.h>
 
 struct term_sync_state {
-	const char *state; /* connecting, connected, waiting, stopped */
-	const char *hub;   /* wss://host:port */
-	const char *last_error;      /* NULL: none */
+	const char *state;	     /* connecting, connected, waiting, stopped */
+	const char *hub;	     /* wss://host:port */
+	const char *last_error;	     /* NULL: none */
 	const char *last_error_code; /* NULL: none */
 	int64_t since;		     /* ms */
 	int64_t next_attempt_at;     /* ms, 0: none */
