@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -117,6 +118,27 @@ int db_migrate(sqlite3 *db, const char *const *steps, int n)
 		}
 	}
 	return 0;
+}
+
+int db_open_in(const char *dir, const char *name, int create, const char *const *steps, int n,
+	       sqlite3 **db)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	*db = NULL;
+	rc = fsutil_path(path, sizeof(path), dir, name);
+	if (rc < 0)
+		return rc;
+	rc = create ? db_open(path, db) : db_open_existing(path, db);
+	if (rc < 0)
+		return rc;
+	rc = db_migrate(*db, steps, n);
+	if (rc < 0) {
+		db_close(*db);
+		*db = NULL;
+	}
+	return rc;
 }
 
 int64_t db_now_ms(void)

@@ -26,6 +26,13 @@ void db_close(sqlite3 *db);
  */
 int db_migrate(sqlite3 *db, const char *const *steps, int n);
 
+/*
+ * db_open_in: open DIR/NAME (creating it with `create`, else -ENOENT if it
+ * is missing) and bring it to the schema of `steps` (db_migrate).
+ */
+int db_open_in(const char *dir, const char *name, int create, const char *const *steps, int n,
+	       sqlite3 **db);
+
 /* db_exec: run SQL with no results; -EIO with sqlite3_errmsg logged. */
 int db_exec(sqlite3 *db, const char *sql);
 

@@ -116,6 +116,13 @@ static void enroll_answer(struct enroll_ctx *ctx, const struct registry_terminal
 	json_decref(ok);
 }
 
+static void refuse_used_code(struct http_response *res)
+{
+	http_respond_error(res, 403, "code-used", NULL,
+			   "this enrollment code was already used; make a new one with "
+			   "'tillnet-hub terminal add'");
+}
+
 void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 		   struct http_response *res)
 {
@@ -167,9 +174,7 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 	if (code.used_at) {
 		log_warn("enroll: refused a request from %s: code for %s already used", req->peer,
 			 id);
-		http_respond_error(res, 403, "code-used", NULL,
-				   "this enrollment code was already used; make a new one with "
-				   "'tillnet-hub terminal add'");
+		refuse_used_code(res);
 		goto out;
 	}
 	if (now > code.expires_at) {
@@ -195,9 +200,7 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 	snprintf(t.cert_serial, sizeof(t.cert_serial), "%s", serial);
 	rc = registry_enroll(ctx->db, &t, now);
 	if (rc == -EALREADY) {
-		http_respond_error(res, 403, "code-used", NULL,
-				   "this enrollment code was already used; make a new one with "
-				   "'tillnet-hub terminal add'");
+		refuse_used_code(res);
 		goto out;
 	}
 	if (rc < 0) {

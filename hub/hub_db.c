@@ -5,10 +5,6 @@
  */
 #include "hub_db.h"
 #include "db.h"
-#include "fsutil.h"
-
-#include <errno.h>
-#include <limits.h>
 
 static const char *const hub_migrations[] = {
     /* 1: the terminal registry, enrollment codes, presence */
@@ -39,20 +35,6 @@ static const char *const hub_migrations[] = {
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)
 {
-	char path[PATH_MAX];
-	int rc;
-
-	rc = fsutil_path(path, sizeof(path), data_dir, "hub.db");
-	if (rc < 0)
-		return rc;
-	rc = create ? db_open(path, db) : db_open_existing(path, db);
-	if (rc < 0)
-		return rc;
-	rc = db_migrate(*db, hub_migrations,
-			(int)(sizeof(hub_migrations) / sizeof(hub_migrations[0])));
-	if (rc < 0) {
-		db_close(*db);
-		*db = NULL;
-	}
-	return rc;
+	return db_open_in(data_dir, "hub.db", create, hub_migrations,
+			  (int)(sizeof(hub_migrations) / sizeof(hub_migrations[0])), db);
 }

@@ -14,6 +14,8 @@
 #include "proto.h"
 #include "registry.h"
 
+#include "ws_lws.h"
+
 #include <errno.h>
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
@@ -393,20 +395,10 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	return 0;
 }
 
-static const lws_retry_bo_t sync_idle_policy = {
-    .secs_since_valid_ping = 15,
-    .secs_since_valid_hangup = 45,
-};
-
 static const struct lws_protocols sync_protocols[] = {
     {"tillnet-sync", sync_callback, sizeof(struct sync_conn), 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
-
-static void sync_lws_log(int level, const char *line)
-{
-	log_msg(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws: %s", line);
-}
 
 int sync_server_start(const struct sync_server_options *o, struct sync_server **out)
 {
@@ -422,7 +414,7 @@ int sync_server_start(const struct sync_server_options *o, struct sync_server **
 	s->store = o->store;
 	s->hub_id = o->hub_id;
 	sync_current = s;
-	lws_set_log_level(LLL_ERR, sync_lws_log);
+	ws_lws_log_init();
 	memset(&info, 0, sizeof(info));
 	info.port = o->port;
 	info.iface = o->listen;
@@ -436,7 +428,7 @@ int sync_server_start(const struct sync_server_options *o, struct sync_server **
 	info.ssl_ca_filepath = o->ca_path;
 	info.timeout_secs = 20;
 	/* Ping idle links so a vanished peer is noticed (docs/protocol.md). */
-	info.retry_and_idle_policy = &sync_idle_policy;
+	info.retry_and_idle_policy = &ws_lws_idle_policy;
 	s->context = lws_create_context(&info);
 	if (!s->context) {
 		log_error("sync: cannot listen on %s port %u (in use, or certificates unreadable?)",

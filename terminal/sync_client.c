@@ -16,6 +16,8 @@
 #include "term_db.h"
 #include "uuid.h"
 
+#include "ws_lws.h"
+
 #include <errno.h>
 #include <libwebsockets.h>
 #include <openssl/x509_vfy.h>
@@ -351,11 +353,6 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	return 0;
 }
 
-static const lws_retry_bo_t sync_idle_policy = {
-    .secs_since_valid_ping = 15,
-    .secs_since_valid_hangup = 45,
-};
-
 static const struct lws_protocols sync_client_protocols[] = {
     {"tillnet-sync", sync_callback, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
@@ -404,11 +401,6 @@ static void sync_connect(uv_timer_t *timer)
 	}
 }
 
-static void sync_lws_log(int level, const char *line)
-{
-	log_msg(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws: %s", line);
-}
-
 int sync_client_start(const struct sync_client_options *o, struct sync_client **out)
 {
 	struct lws_context_creation_info info;
@@ -430,7 +422,7 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	backoff_init(&c->backoff, SYNC_BACKOFF_BASE_MS, SYNC_BACKOFF_CAP_MS);
 	/* For tests of the version check only (docs/protocol.md). */
 	c->protocol_version = test_version ? (int)strtol(test_version, NULL, 10) : PROTO_VERSION;
-	lws_set_log_level(LLL_ERR, sync_lws_log);
+	ws_lws_log_init();
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = sync_client_protocols;
@@ -443,7 +435,7 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	info.timeout_secs = 10;
 	info.connect_timeout_secs = 10;
 	/* Ping idle links so a vanished peer is noticed (docs/protocol.md). */
-	info.retry_and_idle_policy = &sync_idle_policy;
+	info.retry_and_idle_policy = &ws_lws_idle_policy;
 	sync_client_current = c;
 	c->context = lws_create_context(&info);
 	if (!c->context) {

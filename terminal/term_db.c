@@ -2,10 +2,6 @@
 /* term.db schema and the sync state row (see term_db.h). Migrations are append-only. */
 #include "term_db.h"
 #include "db.h"
-#include "fsutil.h"
-
-#include <errno.h>
-#include <limits.h>
 
 static const char *const term_migrations[] = {
     /* 1: the sync connection's state */
@@ -24,22 +20,8 @@ static const char *const term_migrations[] = {
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
 {
-	char path[PATH_MAX];
-	int rc;
-
-	rc = fsutil_path(path, sizeof(path), data_dir, "term.db");
-	if (rc < 0)
-		return rc;
-	rc = create ? db_open(path, db) : db_open_existing(path, db);
-	if (rc < 0)
-		return rc;
-	rc = db_migrate(*db, term_migrations,
-			(int)(sizeof(term_migrations) / sizeof(term_migrations[0])));
-	if (rc < 0) {
-		db_close(*db);
-		*db = NULL;
-	}
-	return rc;
+	return db_open_in(data_dir, "term.db", create, term_migrations,
+			  (int)(sizeof(term_migrations) / sizeof(term_migrations[0])), db);
 }
 
 static void bind_ms(sqlite3_stmt *st, int col, int64_t ms)
