@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/* The hub's event log (see event_log.h). */
+#include "event_log.h"
+#include "db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, int64_t *seq)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *kind = json_object_get(op, "kind"), *entity = json_object_get(op, "entityId");
+	char *text;
+	int rc;
+
+	text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return -ENOMEM;
+	rc = db_prepare(db,
+			"INSERT INTO events(origin, kind, entity_id, op, at) VALUES (?, ?, ?, ?, ?)",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, json_is_string(kind) ? json_string_value(kind) : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, json_is_string(entity) ? json_string_value(entity) : "",
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, at);
+		rc = db_check(db, sqlite3_step(st), "append an event");
+	}
+	sqlite3_finalize(st);
+	free(text);
+	if (rc == 0)
+		*seq = sqlite3_last_insert_rowid(db);
+	return rc;
+}
+
+int event_log_head(sqlite3 *db, int64_t *seq)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*seq = 0;
+	rc = db_prepare(db, "SELECT coalesce(max(seq), 0) FROM events", &st);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	rc = db_check(db, rc, "read the event log's head");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_origin, int max,
+		   size_t max_bytes, json_t **events, int64_t *last)
+{
+	sqlite3_stmt *st = NULL;
+	size_t bytes = 0;
+	json_t *arr;
+	int rc, n = 0;
+
+	*events = NULL;
+	*last = after;
+	rc = db_prepare(db,
+			"SELECT seq, origin, at, op FROM events WHERE seq > ? AND seq <= ? "
+			"AND origin IS NOT ? ORDER BY seq LIMIT ?",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	if (skip_origin)
+		sqlite3_bind_text(st, 3, skip_origin, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int(st, 4, max);
+	arr = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 3);
+		json_t *op = json_loads(text, 0, NULL);
+
+		if (!op) {
+			rc = -EPROTO;
+			break;
+		}
+		json_array_append_new(
+		    arr, json_pack("{s:I, s:s, s:I, s:o}", "seq",
+				   (json_int_t)sqlite3_column_int64(st, 0), "origin",
+				   (const char *)sqlite3_column_text(st, 1), "at",
+				   (json_int_t)sqlite3_column_int64(st, 2), "op", op));
+		*last = sqlite3_column_int64(st, 0);
+		bytes += strlen(text);
+		if (++n >= max || bytes >= max_bytes)
+			break;
+	}
+	if (rc == SQLITE_DONE) {
+		*last = upto;
+		rc = 0;
+	} else if (rc == SQLITE_ROW) {
+		rc = 0;
+	} else if (rc > 0) {
+		rc = db_check(db, rc, "read the event log");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*events = arr;
+	return 0;
+}
