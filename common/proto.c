@@ -53,8 +53,8 @@ int proto_parse(const char *buf, size_t len, json_t **msg, const char **type,
 	return 0;
 }
 
-static int get_int(json_t *msg, const char *field, int64_t min, int64_t max, int64_t *out,
-		   struct proto_error *err)
+int proto_get_int(json_t *msg, const char *field, int64_t min, int64_t max, int64_t *out,
+		  struct proto_error *err)
 {
 	json_t *v = json_object_get(msg, field);
 
@@ -72,8 +72,8 @@ static int get_int(json_t *msg, const char *field, int64_t min, int64_t max, int
 	return 0;
 }
 
-static int get_text(json_t *msg, const char *field, int required, char *out, size_t outlen,
-		    struct proto_error *err)
+int proto_get_text(json_t *msg, const char *field, int required, char *out, size_t outlen,
+		   struct proto_error *err)
 {
 	json_t *v = json_object_get(msg, field);
 
@@ -94,16 +94,15 @@ static int get_text(json_t *msg, const char *field, int required, char *out, siz
 	return 0;
 }
 
-/* A clock in ms since the epoch: 2000-01-01 to 2200-01-01 is "sane". */
-#define CLOCK_MIN 946684800000LL
-#define CLOCK_MAX 7258118400000LL
+#define CLOCK_MIN PROTO_CLOCK_MIN
+#define CLOCK_MAX PROTO_CLOCK_MAX
 
 int proto_hello_decode(json_t *msg, struct proto_hello *h, struct proto_error *err)
 {
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	rc = get_int(msg, "protocolVersion", 0, INT32_MAX, &h->protocol_version, err);
+	rc = proto_get_int(msg, "protocolVersion", 0, INT32_MAX, &h->protocol_version, err);
 	if (rc < 0)
 		return rc;
 	if (h->protocol_version != PROTO_VERSION) {
@@ -112,11 +111,11 @@ int proto_hello_decode(json_t *msg, struct proto_hello *h, struct proto_error *e
 				(long long)h->protocol_version, PROTO_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	rc = get_text(msg, "terminalId", 1, h->terminal_id, sizeof(h->terminal_id), err);
+	rc = proto_get_text(msg, "terminalId", 1, h->terminal_id, sizeof(h->terminal_id), err);
 	if (rc == 0)
-		rc = get_int(msg, "clock", CLOCK_MIN, CLOCK_MAX, &h->clock_ms, err);
+		rc = proto_get_int(msg, "clock", CLOCK_MIN, CLOCK_MAX, &h->clock_ms, err);
 	if (rc == 0)
-		rc = get_text(msg, "software", 0, h->software, sizeof(h->software), err);
+		rc = proto_get_text(msg, "software", 0, h->software, sizeof(h->software), err);
 	return rc;
 }
 
@@ -125,19 +124,20 @@ int proto_welcome_decode(json_t *msg, struct proto_welcome *w, struct proto_erro
 	int rc;
 
 	memset(w, 0, sizeof(*w));
-	rc = get_int(msg, "protocolVersion", 0, INT32_MAX, &w->protocol_version, err);
+	rc = proto_get_int(msg, "protocolVersion", 0, INT32_MAX, &w->protocol_version, err);
 	if (rc == 0)
-		rc = get_text(msg, "hubId", 1, w->hub_id, sizeof(w->hub_id), err);
+		rc = proto_get_text(msg, "hubId", 1, w->hub_id, sizeof(w->hub_id), err);
 	if (rc == 0)
-		rc = get_text(msg, "store", 1, w->store, sizeof(w->store), err);
+		rc = proto_get_text(msg, "store", 1, w->store, sizeof(w->store), err);
 	if (rc == 0)
-		rc = get_int(msg, "hubClock", CLOCK_MIN, CLOCK_MAX, &w->hub_clock_ms, err);
+		rc = proto_get_int(msg, "hubClock", CLOCK_MIN, CLOCK_MAX, &w->hub_clock_ms, err);
 	if (rc == 0)
-		rc = get_int(msg, "clockOffset", -CLOCK_MAX, CLOCK_MAX, &w->clock_offset_ms, err);
+		rc = proto_get_int(msg, "clockOffset", -CLOCK_MAX, CLOCK_MAX, &w->clock_offset_ms,
+				   err);
 	if (rc == 0)
-		rc = get_text(msg, "shortCode", 1, w->short_code, sizeof(w->short_code), err);
+		rc = proto_get_text(msg, "shortCode", 1, w->short_code, sizeof(w->short_code), err);
 	if (rc == 0)
-		rc = get_text(msg, "name", 1, w->name, sizeof(w->name), err);
+		rc = proto_get_text(msg, "name", 1, w->name, sizeof(w->name), err);
 	return rc;
 }
 
@@ -146,15 +146,15 @@ int proto_error_decode(json_t *msg, struct proto_error *out, struct proto_error 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = get_text(msg, "code", 1, out->code, sizeof(out->code), err);
+	rc = proto_get_text(msg, "code", 1, out->code, sizeof(out->code), err);
 	if (rc == 0)
-		rc = get_text(msg, "field", 0, out->field, sizeof(out->field), err);
+		rc = proto_get_text(msg, "field", 0, out->field, sizeof(out->field), err);
 	if (rc == 0)
-		rc = get_text(msg, "message", 1, out->message, sizeof(out->message), err);
+		rc = proto_get_text(msg, "message", 1, out->message, sizeof(out->message), err);
 	return rc;
 }
 
-static char *dump(json_t *obj)
+char *proto_dump(json_t *obj)
 {
 	char *s = NULL;
 
@@ -166,18 +166,18 @@ static char *dump(json_t *obj)
 
 char *proto_hello_encode(const struct proto_hello *h)
 {
-	return dump(json_pack("{s:s, s:I, s:s, s:I, s:s}", "type", "hello", "protocolVersion",
-			      (json_int_t)h->protocol_version, "terminalId", h->terminal_id,
-			      "clock", (json_int_t)h->clock_ms, "software", h->software));
+	return proto_dump(json_pack("{s:s, s:I, s:s, s:I, s:s}", "type", "hello", "protocolVersion",
+				    (json_int_t)h->protocol_version, "terminalId", h->terminal_id,
+				    "clock", (json_int_t)h->clock_ms, "software", h->software));
 }
 
 char *proto_welcome_encode(const struct proto_welcome *w)
 {
-	return dump(json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:s}", "type", "welcome",
-			      "protocolVersion", (json_int_t)w->protocol_version, "hubId",
-			      w->hub_id, "store", w->store, "hubClock", (json_int_t)w->hub_clock_ms,
-			      "clockOffset", (json_int_t)w->clock_offset_ms, "shortCode",
-			      w->short_code, "name", w->name));
+	return proto_dump(
+	    json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:s}", "type", "welcome",
+		      "protocolVersion", (json_int_t)w->protocol_version, "hubId", w->hub_id,
+		      "store", w->store, "hubClock", (json_int_t)w->hub_clock_ms, "clockOffset",
+		      (json_int_t)w->clock_offset_ms, "shortCode", w->short_code, "name", w->name));
 }
 
 char *proto_error_encode(const struct proto_error *e)
@@ -189,5 +189,5 @@ char *proto_error_encode(const struct proto_error *e)
 		json_object_set_new(obj, "field", json_string(e->field));
 	if (obj && strcmp(e->code, PROTO_ERR_VERSION) == 0)
 		json_object_set_new(obj, "protocolVersion", json_integer(PROTO_VERSION));
-	return dump(obj);
+	return proto_dump(obj);
 }

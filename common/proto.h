@@ -32,6 +32,13 @@
 #define PROTO_ERR_REFUSED      "terminal-refused"
 #define PROTO_ERR_REVOKED      "terminal-revoked"
 #define PROTO_ERR_UNEXPECTED   "unexpected"
+#define PROTO_ERR_TOO_MANY_OPS "too-many-ops"
+#define PROTO_ERR_HUB_BUSY     "hub-unavailable"
+
+/* A clock in ms since the epoch: 2000-01-01 to 2200-01-01 is "sane". */
+#define PROTO_CLOCK_MIN 946684800000LL
+#define PROTO_CLOCK_MAX 7258118400000LL
+#define PROTO_INT_MAX	((int64_t)1 << 53) /* integers stay exact in every JSON reader */
 
 struct proto_error {
 	char code[32];
@@ -78,6 +85,20 @@ int proto_error_decode(json_t *msg, struct proto_error *out, struct proto_error 
 char *proto_hello_encode(const struct proto_hello *hello);
 char *proto_welcome_encode(const struct proto_welcome *welcome);
 char *proto_error_encode(const struct proto_error *error);
+
+/*
+ * Field readers for decoders: proto_get_int wants a JSON integer within
+ * [min, max] (a real is refused); proto_get_text a string shorter than
+ * outlen with no NUL (optional when !required: out is then ""). Errors are
+ * bad-field naming `field`.
+ */
+int proto_get_int(json_t *msg, const char *field, int64_t min, int64_t max, int64_t *out,
+		  struct proto_error *err);
+int proto_get_text(json_t *msg, const char *field, int required, char *out, size_t outlen,
+		   struct proto_error *err);
+
+/* proto_dump: compact JSON text of `obj` (consumed; NULL gives NULL); free() it. */
+char *proto_dump(json_t *obj);
 
 /* proto_error_set: fill `err` (printf-style message); returns -EINVAL. */
 int proto_error_set(struct proto_error *err, const char *code, const char *field, const char *fmt,

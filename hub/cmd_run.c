@@ -24,7 +24,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define RUN_WATCH_MS 1000
+#define RUN_WATCH_MS 250
 
 static const char run_usage[] =
     "usage: tillnet-hub run --data DIR [--listen ADDR] [--sync-port N]\n"
@@ -50,7 +50,10 @@ static void on_signal(uv_signal_t *sig, int signum)
 	uv_stop(sig->loop);
 }
 
-/* Another process (terminal revoke) committed to hub.db: act on it. */
+/*
+ * Another process committed to hub.db (terminal revoke, catalog import,
+ * force-claim): act on it.
+ */
 static void on_watch(uv_timer_t *timer)
 {
 	struct hub_run *r = timer->data;
@@ -65,6 +68,7 @@ static void on_watch(uv_timer_t *timer)
 	if (version != r->data_version) {
 		r->data_version = version;
 		sync_server_enforce_revocations(r->sync);
+		sync_server_log_changed(r->sync);
 	}
 }
 

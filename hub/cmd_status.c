@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "db.h"
+#include "event_log.h"
 #include "fsutil.h"
 #include "hub.h"
 #include "hub_db.h"
@@ -37,7 +38,7 @@ int cmd_status(int argc, char **argv)
 	const char *data = NULL;
 	struct hub_config cfg;
 	uint8_t fp[PKI_FP_LEN];
-	json_t *terminals = NULL, *out = NULL, *t;
+	json_t *terminals = NULL, *out = NULL, *t, *sync = NULL;
 	sqlite3 *db = NULL;
 	char *ca = NULL;
 	pid_t holder = 0;
@@ -70,7 +71,8 @@ int cmd_status(int argc, char **argv)
 		pki_fingerprint_format(fp, fp_text);
 	if (fsutil_path(path, sizeof(path), data, HUB_PIDFILE) == 0)
 		pidlock_holder(path, &holder);
-	if (hub_db_open(data, 0, &db) < 0 || registry_list(db, holder != 0, &terminals) < 0) {
+	if (hub_db_open(data, 0, &db) < 0 || registry_list(db, holder != 0, &terminals) < 0 ||
+	    event_log_status_json(db, &sync) < 0) {
 		fprintf(stderr, "tillnet-hub status: cannot read %s/%s\n", data, HUB_DB);
 		ex = EX_CONFIG;
 		goto out;
@@ -84,6 +86,7 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	json_object_set_new(out, "pid", holder ? json_integer(holder) : json_null());
+	json_object_set(out, "sync", sync);
 	if (json) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -93,22 +96,36 @@ int cmd_status(int argc, char **argv)
 	if (holder)
 		printf(" (pid %ld), sync port %u, admin port %u", (long)holder, cfg.sync_port,
 		       cfg.admin_port);
-	printf("\nCA fingerprint: %s\n", fp_text);
+	printf("\nCA fingerprint: %s\nevent log: %lld events\n", fp_text,
+	       (long long)json_integer_value(json_object_get(sync, "eventSeq")));
 	json_array_foreach(terminals, i, t)
 	{
 		json_t *addr = json_object_get(t, "address");
+		json_t *lag = NULL, *off = json_object_get(t, "clockOffsetMs"), *st;
+		size_t j;
 
-		printf("  %-4s %-20s %s%s%s\n", json_string_value(json_object_get(t, "shortCode")),
+		json_array_foreach(json_object_get(sync, "terminals"), j, st)
+		{
+			if (json_equal(json_object_get(st, "id"), json_object_get(t, "id")))
+				lag = json_object_get(st, "lag");
+		}
+		printf("  %-4s %-20s %s%s%s, %lld events behind",
+		       json_string_value(json_object_get(t, "shortCode")),
 		       json_string_value(json_object_get(t, "name")),
 		       json_is_integer(json_object_get(t, "revokedAt")) ? "revoked"
 		       : json_is_true(json_object_get(t, "online"))	? "online"
 									: "offline",
 		       json_is_string(addr) ? " from " : "",
-		       json_is_string(addr) ? json_string_value(addr) : "");
+		       json_is_string(addr) ? json_string_value(addr) : "",
+		       (long long)json_integer_value(lag));
+		if (json_is_integer(off))
+			printf(", clock %+lld ms", (long long)json_integer_value(off));
+		putchar('\n');
 	}
 out:
 	json_decref(out);
 	json_decref(terminals);
+	json_decref(sync);
 	db_close(db);
 	free(ca);
 	return ex;

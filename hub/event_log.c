@@ -17,9 +17,8 @@ int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, in
 	text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
 		return -ENOMEM;
-	rc = db_prepare(db,
-			"INSERT INTO events(origin, kind, entity_id, op, at) VALUES (?, ?, ?, ?, ?)",
-			&st);
+	rc = db_prepare(
+	    db, "INSERT INTO events(origin, kind, entity_id, op, at) VALUES (?, ?, ?, ?, ?)", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, json_is_string(kind) ? json_string_value(kind) : "", -1,
@@ -86,11 +85,11 @@ int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_or
 			rc = -EPROTO;
 			break;
 		}
-		json_array_append_new(
-		    arr, json_pack("{s:I, s:s, s:I, s:o}", "seq",
-				   (json_int_t)sqlite3_column_int64(st, 0), "origin",
-				   (const char *)sqlite3_column_text(st, 1), "at",
-				   (json_int_t)sqlite3_column_int64(st, 2), "op", op));
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:s, s:I, s:o}", "seq",
+						(json_int_t)sqlite3_column_int64(st, 0), "origin",
+						(const char *)sqlite3_column_text(st, 1), "at",
+						(json_int_t)sqlite3_column_int64(st, 2), "op", op));
 		*last = sqlite3_column_int64(st, 0);
 		bytes += strlen(text);
 		if (++n >= max || bytes >= max_bytes)
@@ -111,4 +110,47 @@ int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_or
 	}
 	*events = arr;
 	return 0;
+}
+
+int event_log_status_json(sqlite3 *db, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *terminals;
+	int64_t head;
+	int rc;
+
+	*out = NULL;
+	rc = event_log_head(db, &head);
+	if (rc < 0)
+		return rc;
+	/* Lag: the events after its cursor that it still has to receive (not its own). */
+	rc = db_prepare(db,
+			"SELECT t.id, t.short_code, c.seq, c.updated_at, (SELECT count(*) FROM "
+			"events e WHERE e.seq > coalesce(c.seq, 0) AND e.origin != t.id) FROM "
+			"terminals t LEFT JOIN cursors c ON c.terminal_id = t.id ORDER BY "
+			"t.short_code",
+			&st);
+	if (rc < 0)
+		return rc;
+	terminals = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int known = sqlite3_column_type(st, 2) != SQLITE_NULL;
+
+		json_array_append_new(
+		    terminals,
+		    json_pack("{s:s, s:s, s:o, s:o, s:I}", "id", sqlite3_column_text(st, 0),
+			      "shortCode", sqlite3_column_text(st, 1), "cursor",
+			      known ? json_integer(sqlite3_column_int64(st, 2)) : json_null(),
+			      "cursorAt",
+			      known ? json_integer(sqlite3_column_int64(st, 3)) : json_null(),
+			      "lag", (json_int_t)sqlite3_column_int64(st, 4)));
+	}
+	rc = db_check(db, rc, "read terminals' cursors");
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		json_decref(terminals);
+		return rc;
+	}
+	*out = json_pack("{s:I, s:o}", "eventSeq", (json_int_t)head, "terminals", terminals);
+	return *out ? 0 : -ENOMEM;
 }

@@ -34,4 +34,11 @@ int event_log_head(sqlite3 *db, int64_t *seq);
 int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_origin, int max,
 		   size_t max_bytes, json_t **events, int64_t *last);
 
+/*
+ * event_log_status_json: {"eventSeq": head, "terminals": [{"id", "shortCode",
+ * "cursor", "cursorAt", "lag"}]}: each terminal's last reported cursor and
+ * how many events (not its own) it still has to receive.
+ */
+int event_log_status_json(sqlite3 *db, json_t **out);
+
 #endif

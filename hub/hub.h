@@ -9,6 +9,10 @@ int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_terminal(int argc, char **argv);
+int cmd_orders(int argc, char **argv);
+int cmd_order(int argc, char **argv);
+int cmd_conflicts(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 /* hub_files: the names of the store's files in its data folder. */
 #define HUB_DB	    "hub.db"

@@ -67,7 +67,7 @@ static const char *const hub_migrations[] = {
     "  updated_at INTEGER NOT NULL,"
     "  seq INTEGER NOT NULL,"
     "  doc TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX orders_receipt ON orders(origin, receipt_seq);"
+    "CREATE UNIQUE INDEX orders_receipt ON orders(receipt);"
     "CREATE INDEX orders_active ON orders(status) WHERE status != 'completed';"
     "CREATE TABLE refused_ops("
     "  id INTEGER PRIMARY KEY,"

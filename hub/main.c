@@ -22,6 +22,10 @@ static const char usage[] =
     "  run        run the hub (WSS for terminals, HTTPS for enrollment and admin)\n"
     "  status     show the running hub's state\n"
     "  terminal   add (enrollment code), list and revoke terminals\n"
+    "  orders     export every order the hub holds (jsonl or csv)\n"
+    "  order      force-claim: move an open order of a dead terminal\n"
+    "  conflicts  the ops the hub refused, with both versions\n"
+    "  catalog    import the catalog from a CSV file, list it\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
 
@@ -93,6 +97,14 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "terminal") == 0)
 		return cmd_terminal(argc - 1, argv + 1);
+	if (strcmp(argv[1], "catalog") == 0)
+		return cmd_catalog(argc - 1, argv + 1);
+	if (strcmp(argv[1], "orders") == 0)
+		return cmd_orders(argc - 1, argv + 1);
+	if (strcmp(argv[1], "order") == 0)
+		return cmd_order(argc - 1, argv + 1);
+	if (strcmp(argv[1], "conflicts") == 0)
+		return cmd_conflicts(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

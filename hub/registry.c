@@ -199,15 +199,20 @@ int registry_find(sqlite3 *db, const char *id, struct registry_terminal *t)
 			  id, t);
 }
 
+int registry_lookup(sqlite3 *db, const char *key, struct registry_terminal *t)
+{
+	return find_where(db,
+			  "SELECT " TERMINAL_COLUMNS
+			  " FROM terminals WHERE id = ?1 OR upper(short_code) = upper(?2)",
+			  key, t);
+}
+
 int registry_revoke(sqlite3 *db, const char *key, int64_t now, struct registry_terminal *t)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = find_where(db,
-			"SELECT " TERMINAL_COLUMNS
-			" FROM terminals WHERE id = ?1 OR upper(short_code) = upper(?2)",
-			key, t);
+	rc = registry_lookup(db, key, t);
 	if (rc < 0)
 		return rc;
 	if (t->revoked_at)

@@ -53,6 +53,9 @@ int registry_enroll(sqlite3 *db, struct registry_terminal *t, int64_t now);
 /* registry_find: by id; -ENOENT if unknown. */
 int registry_find(sqlite3 *db, const char *id, struct registry_terminal *t);
 
+/* registry_lookup: by id or short code (T01, any case); -ENOENT if unknown. */
+int registry_lookup(sqlite3 *db, const char *id_or_short_code, struct registry_terminal *t);
+
 /* registry_revoke: -ENOENT if unknown, -EALREADY if already revoked. */
 int registry_revoke(sqlite3 *db, const char *id_or_short_code, int64_t now,
 		    struct registry_terminal *t);

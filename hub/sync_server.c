@@ -10,9 +10,12 @@
  */
 #include "sync_server.h"
 #include "db.h"
+#include "event_log.h"
 #include "log.h"
 #include "proto.h"
+#include "proto_sync.h"
 #include "registry.h"
+#include "sync_apply.h"
 
 #include "ws_lws.h"
 
@@ -26,6 +29,8 @@
 
 #define SYNC_QUEUE_MAX	     64
 #define SYNC_HELLO_TIMEOUT_S 10
+#define SYNC_PAGE_BYTES	     (512 * 1024) /* op text in one events message, about */
+#define SYNC_CURSOR_SAVE_MS  1000	  /* how often a terminal's cursor is written */
 
 struct sync_frame {
 	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
@@ -40,6 +45,13 @@ struct sync_conn {
 	char name[REGISTRY_NAME_MAX + 1];
 	char address[64];
 	int hello_done;
+	int streaming;	      /* the first cursor arrived: events flow */
+	int64_t sent_seq;     /* the stream has covered the log up to here */
+	int64_t cursor;	      /* the last cursor the terminal reported */
+	int64_t cursor_saved; /* ...and the last one written to hub.db */
+	int64_t cursor_saved_at;
+	json_t *snapshot; /* parts still to send (sent before any event) */
+	size_t snapshot_next;
 	uint16_t close_code; /* non-zero: close once the queue is sent */
 	char close_reason[100];
 	char *rx;
@@ -55,6 +67,7 @@ struct sync_server {
 	const char *store;
 	const char *hub_id;
 	struct sync_conn *conns;
+	int64_t head; /* the event log's last sequence */
 };
 
 /*
@@ -118,6 +131,8 @@ static void sync_conn_free(struct sync_server *s, struct sync_conn *c)
 	}
 	free(c->rx);
 	c->rx = NULL;
+	json_decref(c->snapshot);
+	c->snapshot = NULL;
 }
 
 /* Serials compare as numbers: hex, any case, leading zeros ignored. */
@@ -261,6 +276,130 @@ static void sync_on_hello(struct sync_server *s, struct sync_conn *c, json_t *ms
 	sync_conn_send(c, proto_welcome_encode(&w));
 }
 
+/* Ask every streaming connection but `except` to send what the log has for it. */
+static void sync_wake(struct sync_server *s, const struct sync_conn *except)
+{
+	for (struct sync_conn *c = s->conns; c; c = c->next)
+		if (c != except && c->streaming && !c->close_code)
+			lws_callback_on_writable(c->wsi);
+}
+
+static void sync_save_cursor(struct sync_server *s, struct sync_conn *c, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (c->cursor == c->cursor_saved)
+		return;
+	if (db_prepare(s->db,
+		       "INSERT INTO cursors(terminal_id, seq, updated_at) VALUES (?, ?, ?) "
+		       "ON CONFLICT(terminal_id) DO UPDATE SET seq = excluded.seq, "
+		       "updated_at = excluded.updated_at",
+		       &st) < 0)
+		return;
+	sqlite3_bind_text(st, 1, c->terminal_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->cursor);
+	sqlite3_bind_int64(st, 3, now);
+	if (db_check(s->db, sqlite3_step(st), "save a terminal's cursor") == 0) {
+		c->cursor_saved = c->cursor;
+		c->cursor_saved_at = now;
+	}
+	sqlite3_finalize(st);
+}
+
+static void sync_on_push(struct sync_server *s, struct sync_conn *c, json_t *msg)
+{
+	struct proto_error err;
+	json_t *ops, *results;
+	int applied, rc;
+
+	if (proto_push_decode(msg, &ops, &err) < 0) {
+		log_warn("sync: %s sent a bad push: %s", c->short_code, err.message);
+		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
+		return;
+	}
+	rc = sync_apply_push(s->db, c->terminal_id, ops, db_now_ms(), &results, &applied);
+	if (rc < 0) {
+		/* Nothing was stored; the terminal keeps its ops and tries again. */
+		proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
+				"the hub could not store this push (database: %s); send it again "
+				"later",
+				strerror(-rc));
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	sync_conn_send(c,
+		       proto_dump(json_pack("{s:s, s:o}", "type", "results", "results", results)));
+	if (applied > 0) {
+		event_log_head(s->db, &s->head);
+		sync_wake(s, c);
+	}
+}
+
+static void sync_on_cursor(struct sync_server *s, struct sync_conn *c, json_t *msg)
+{
+	struct proto_error err;
+	int64_t seq, snap_seq;
+	json_t *parts;
+
+	if (proto_cursor_decode(msg, &seq, &err) < 0) {
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	c->cursor = seq;
+	if (c->streaming) {
+		if (db_now_ms() - c->cursor_saved_at >= SYNC_CURSOR_SAVE_MS)
+			sync_save_cursor(s, c, db_now_ms());
+		return;
+	}
+	event_log_head(s->db, &s->head);
+	if (seq == 0 || seq > s->head) {
+		if (sync_snapshot(s->db, &parts, &snap_seq) < 0) {
+			proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
+					"the hub could not read its snapshot; send cursor again "
+					"later");
+			sync_conn_send(c, proto_error_encode(&err));
+			return;
+		}
+		log_info("sync: %s gets a snapshot at event %lld (%zu parts)%s", c->short_code,
+			 (long long)snap_seq, json_array_size(parts),
+			 seq > s->head ? ": its cursor is ahead of this hub's log" : "");
+		c->snapshot = parts;
+		c->snapshot_next = 0;
+		c->sent_seq = snap_seq;
+	} else {
+		c->sent_seq = seq;
+	}
+	c->streaming = 1;
+	sync_save_cursor(s, c, db_now_ms());
+	lws_callback_on_writable(c->wsi);
+}
+
+static void sync_on_claim(struct sync_server *s, struct sync_conn *c, json_t *msg)
+{
+	struct proto_claim claim;
+	struct proto_error err;
+	json_t *answer;
+	int applied;
+
+	if (proto_claim_decode(msg, &claim, &err) < 0) {
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	if (sync_apply_claim(s->db, c->terminal_id, &claim, db_now_ms(), &answer, &applied) < 0) {
+		proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
+				"the hub could not answer this claim; try again");
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	log_info("sync: %s claims order %s: %s", c->short_code, claim.order_id,
+		 json_string_value(json_object_get(answer, "code")));
+	sync_conn_send(c, proto_dump(answer));
+	if (applied) {
+		event_log_head(s->db, &s->head);
+		sync_wake(s, c);
+	}
+}
+
 static void sync_on_message(struct sync_server *s, struct sync_conn *c)
 {
 	struct proto_error err;
@@ -284,6 +423,12 @@ static void sync_on_message(struct sync_server *s, struct sync_conn *c)
 		} else {
 			sync_on_hello(s, c, msg);
 		}
+	} else if (strcmp(type, "push") == 0) {
+		sync_on_push(s, c, msg);
+	} else if (strcmp(type, "cursor") == 0) {
+		sync_on_cursor(s, c, msg);
+	} else if (strcmp(type, "claim") == 0) {
+		sync_on_claim(s, c, msg);
 	} else {
 		/* Unknown types fail alone; the connection stays (docs/protocol.md). */
 		proto_error_set(&err, PROTO_ERR_UNKNOWN_TYPE, "type",
@@ -334,10 +479,46 @@ static void sync_on_receive(struct sync_server *s, struct sync_conn *c, const vo
 	c->rx_too_big = 0;
 }
 
-static int sync_on_writeable(struct sync_conn *c)
+/*
+ * Queue what the stream owes this connection: the next snapshot part, else
+ * the next page of the log after sent_seq (its own events left out). Called
+ * when the queue is empty, so a slow reader never makes the queue grow.
+ */
+static void sync_fill(struct sync_server *s, struct sync_conn *c)
+{
+	json_t *events;
+	int64_t last;
+
+	if (c->snapshot) {
+		sync_conn_send(
+		    c, json_dumps(json_array_get(c->snapshot, c->snapshot_next), JSON_COMPACT));
+		if (++c->snapshot_next >= json_array_size(c->snapshot)) {
+			json_decref(c->snapshot);
+			c->snapshot = NULL;
+		}
+		return;
+	}
+	while (c->sent_seq < s->head && c->q_len == 0) {
+		if (event_log_page(s->db, c->sent_seq, s->head, c->terminal_id, PROTO_EVENTS_MAX,
+				   SYNC_PAGE_BYTES, &events, &last) < 0)
+			return; /* logged; the next wake-up tries again */
+		c->sent_seq = last;
+		if (json_array_size(events) == 0)
+			json_decref(events);
+		else
+			sync_conn_send(
+			    c, proto_dump(json_pack("{s:s, s:o, s:I}", "type", "events", "events",
+						    events, "upTo", (json_int_t)last)));
+	}
+}
+
+static int sync_on_writeable(struct sync_server *s, struct sync_conn *c)
 {
 	struct sync_frame *f;
 	int n;
+
+	if (c->q_len == 0 && c->streaming && !c->close_code)
+		sync_fill(s, c);
 
 	if (c->q_len > 0) {
 		f = &c->queue[c->q_head];
@@ -348,7 +529,8 @@ static int sync_on_writeable(struct sync_conn *c)
 		c->q_len--;
 		if (n < (int)f->len)
 			return -1;
-		if (c->q_len > 0 || c->close_code)
+		if (c->q_len > 0 || c->close_code || c->snapshot ||
+		    (c->streaming && c->sent_seq < s->head))
 			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
@@ -381,8 +563,10 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		sync_on_receive(s, c, in, len);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return sync_on_writeable(c);
+		return sync_on_writeable(s, c);
 	case LWS_CALLBACK_CLOSED:
+		if (c->streaming)
+			sync_save_cursor(s, c, db_now_ms());
 		if (c->hello_done) {
 			registry_presence_offline(s->db, c->terminal_id, db_now_ms());
 			log_info("sync: terminal %s \"%s\" offline", c->short_code, c->name);
@@ -437,9 +621,20 @@ int sync_server_start(const struct sync_server_options *o, struct sync_server **
 		free(s);
 		return -EIO;
 	}
+	event_log_head(s->db, &s->head);
 	log_info("sync: listening for terminals on wss://%s:%u", o->listen, o->port);
 	*out = s;
 	return 0;
+}
+
+void sync_server_log_changed(struct sync_server *s)
+{
+	int64_t head;
+
+	if (event_log_head(s->db, &head) == 0 && head != s->head) {
+		s->head = head;
+		sync_wake(s, NULL);
+	}
 }
 
 void sync_server_enforce_revocations(struct sync_server *s)

@@ -32,6 +32,12 @@ int sync_server_start(const struct sync_server_options *opts, struct sync_server
 /* sync_server_enforce_revocations: cut off connected terminals revoked since they connected. */
 void sync_server_enforce_revocations(struct sync_server *s);
 
+/*
+ * sync_server_log_changed: another process (the CLI: catalog import,
+ * force-claim) may have added events; send them to whoever waits for them.
+ */
+void sync_server_log_changed(struct sync_server *s);
+
 /* sync_server_online: how many terminals have said hello and are connected. */
 int sync_server_online(const struct sync_server *s);
 

@@ -9,6 +9,7 @@
 #include "fsutil.h"
 #include "http_mhd.h"
 #include "log.h"
+#include "outbox.h"
 #include "pidlock.h"
 #include "sync_client.h"
 #include "term.h"
@@ -38,6 +39,7 @@ struct term_run {
 	struct sync_client *sync;
 	struct http_server *ui;
 	struct term_config cfg;
+	sqlite3 *db;
 };
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -49,7 +51,7 @@ static void on_signal(uv_signal_t *sig, int signum)
 static void ui_handle(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	struct term_run *r = ctx;
-	json_t *status;
+	json_t *status, *progress = NULL;
 
 	if (strcmp(req->url, "/api/v1/status") != 0) {
 		http_respond_error(res, 404, "not-found", NULL, "%s %s: no such route", req->method,
@@ -63,6 +65,9 @@ static void ui_handle(void *ctx, const struct http_request *req, struct http_res
 	status = json_pack("{s:s, s:s, s:s, s:s, s:o}", "terminalId", r->cfg.terminal_id,
 			   "shortCode", r->cfg.short_code, "name", r->cfg.name, "store",
 			   r->cfg.store, "sync", sync_client_state_json(r->sync));
+	if (status && outbox_status_json(r->db, db_now_ms(), &progress) == 0)
+		json_object_update(status, progress);
+	json_decref(progress);
 	http_respond_json(res, 200, status ? json_dumps(status, JSON_COMPACT) : NULL);
 	json_decref(status);
 }
@@ -136,6 +141,7 @@ int cmd_run(int argc, char **argv)
 		ex = EX_CONFIG;
 		goto out;
 	}
+	r.db = db;
 	uv_loop_init(&r.loop);
 	struct sync_client_options so = {&r.loop, db,	     r.cfg.hub_host, r.cfg.hub_sync_port,
 					 ca_path, cert_path, key_path,	     r.cfg.terminal_id};

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "db.h"
 #include "fsutil.h"
+#include "outbox.h"
 #include "pidlock.h"
 #include "term.h"
 #include "term_db.h"
@@ -33,7 +34,7 @@ int cmd_status(int argc, char **argv)
 	const char *data = NULL;
 	struct term_config cfg;
 	char path[PATH_MAX];
-	json_t *sync = NULL, *out = NULL;
+	json_t *sync = NULL, *out = NULL, *progress = NULL;
 	sqlite3 *db = NULL;
 	pid_t holder = 0;
 	int c, json = 0, ex;
@@ -60,7 +61,8 @@ int cmd_status(int argc, char **argv)
 		return ex;
 	if (fsutil_path(path, sizeof(path), data, TERM_PIDFILE) == 0)
 		pidlock_holder(path, &holder);
-	if (term_db_open(data, 0, &db) < 0 || term_db_state_json(db, &sync) < 0) {
+	if (term_db_open(data, 0, &db) < 0 || term_db_state_json(db, &sync) < 0 ||
+	    outbox_status_json(db, db_now_ms(), &progress) < 0) {
 		fprintf(stderr, "tillnet-term status: cannot read %s/%s\n", data, TERM_DB);
 		ex = EX_CONFIG;
 		goto out;
@@ -80,6 +82,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_object_set_new(out, "pid", holder ? json_integer(holder) : json_null());
 	json_object_set_new(out, "uiPort", json_integer(cfg.ui_port));
+	json_object_update(out, progress);
 	if (json) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -95,10 +98,28 @@ int cmd_status(int argc, char **argv)
 		       json_string_value(json_object_get(sync, "state")));
 		if (json_is_string(err))
 			printf("last error: %s\n", json_string_value(err));
+		{
+			json_t *ob = json_object_get(progress, "outbox");
+			json_t *age = json_object_get(ob, "oldestPendingAgeMs");
+
+			printf("outbox: %lld pending, %lld parked",
+			       (long long)json_integer_value(json_object_get(ob, "pending")),
+			       (long long)json_integer_value(json_object_get(ob, "parked")));
+			if (json_is_integer(age))
+				printf(" (oldest %lld s old)",
+				       (long long)json_integer_value(age) / 1000);
+			printf(
+			    "\nhub cursor: event %lld; catalog version %lld; last receipt %lld\n",
+			    (long long)json_integer_value(json_object_get(progress, "hubCursor")),
+			    (long long)json_integer_value(
+				json_object_get(progress, "catalogVersion")),
+			    (long long)json_integer_value(json_object_get(progress, "receiptSeq")));
+		}
 	}
 out:
 	json_decref(out);
 	json_decref(sync);
+	json_decref(progress);
 	db_close(db);
 	return ex;
 }

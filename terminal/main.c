@@ -19,7 +19,12 @@ static const char usage[] =
     "commands:\n"
     "  enroll   join a store with a one-time code from 'tillnet-hub terminal add'\n"
     "  run      run the terminal: sync with the hub, serve the cashier UI on loopback\n"
-    "  status   show the running terminal's connection state\n"
+    "  status   show the running terminal's connection state and outbox\n"
+    "  sell     ring up a sale (works offline)\n"
+    "  park     store a cart without payment\n"
+    "  release  release a parked cart for another terminal to claim\n"
+    "  claim    take over a cart another terminal released (needs the hub)\n"
+    "  orders   export every order this terminal holds\n"
     "\n"
     "Each command answers --help. tillnet-term --version prints the version.\n";
 
@@ -67,6 +72,16 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sell") == 0)
+		return cmd_sell(argc - 1, argv + 1);
+	if (strcmp(argv[1], "park") == 0)
+		return cmd_park(argc - 1, argv + 1);
+	if (strcmp(argv[1], "release") == 0)
+		return cmd_release(argc - 1, argv + 1);
+	if (strcmp(argv[1], "claim") == 0)
+		return cmd_claim(argc - 1, argv + 1);
+	if (strcmp(argv[1], "orders") == 0)
+		return cmd_orders(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-term: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

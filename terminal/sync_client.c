@@ -12,7 +12,10 @@
 #include "backoff.h"
 #include "db.h"
 #include "log.h"
+#include "mirror.h"
+#include "outbox.h"
 #include "proto.h"
+#include "proto_sync.h"
 #include "term_db.h"
 #include "uuid.h"
 
@@ -23,8 +26,13 @@
 #include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define SYNC_QUEUE_MAX 16
+#define SYNC_QUEUE_MAX		64
+#define SYNC_PUSH_BYTES		(768 * 1024) /* op text in one push, at most */
+#define SYNC_RESULTS_TIMEOUT_MS 30000	     /* a push unanswered this long: reconnect */
+#define SYNC_POLL_MS		100	     /* how often term.db is checked for new work */
+#define SYNC_SNAPSHOT_MAX	10000	     /* snapshot parts a terminal accepts */
 /*
  * With TLS 1.3 a client finishes its handshake before the hub has checked its
  * certificate; when the hub then refuses it, lws 4.1 sometimes never reports
@@ -38,6 +46,11 @@ struct sync_client {
 	struct lws *wsi;
 	uv_timer_t retry;
 	uv_timer_t watchdog;
+	uv_timer_t poll;     /* term.db changed by another process: sales, claims */
+	uv_timer_t drain_at; /* the head of the outbox is due again */
+	int64_t data_version;
+	char lease_holder[64];
+	int lease_warned;
 	int watchdog_fired;
 	sqlite3 *db;
 	char host[256];
@@ -58,8 +71,12 @@ struct sync_client {
 	size_t tx_head, tx_len;
 	uint16_t close_code;
 	char close_reason[128];
-	int got_error;		  /* the hub sent an error message on this connection */
-	int drop;		  /* close this connection from its next callback */
+	int got_error;	  /* the hub sent an error message on this connection */
+	int drop;	  /* close this connection from its next callback */
+	int welcomed;	  /* the session is up: push, cursor, claim */
+	json_t *inflight; /* the ops of the push waiting for results */
+	int64_t inflight_at;
+	json_t *snapshot;	  /* snapshot parts received so far */
 	char hub_cert_error[128]; /* why OpenSSL rejected the hub's certificate */
 	int stopping;
 };
@@ -103,6 +120,18 @@ static void sync_set_error(struct sync_client *c, const char *code, const char *
 
 static void sync_clear_connection(struct sync_client *c)
 {
+	if (c->inflight) {
+		/* Lost with its push unanswered: the hub may have applied it, or not. */
+		outbox_defer(c->db, c->inflight, db_now_ms(), "connection-lost",
+			     "the connection ended before the hub answered; sent again on "
+			     "reconnect",
+			     0);
+		json_decref(c->inflight);
+		c->inflight = NULL;
+	}
+	json_decref(c->snapshot);
+	c->snapshot = NULL;
+	c->welcomed = 0;
 	c->wsi = NULL;
 	free(c->rx);
 	c->rx = NULL;
@@ -148,7 +177,8 @@ static void sync_explain_connect_error(struct sync_client *c, const char *why)
 	/*
 	 * lws 4.1 gives no TLS alert detail (its SSL info callback crashes on
 	 * client connections), so a refusal during the handshake reads "read
-	 * failed" after the TCP connect; a hub that is down reads "connect failed".
+	 * failed" (or, on a loaded machine, "Closed before conn") after the TCP
+	 * connect; a hub that is down reads "connect failed".
 	 */
 	if (c->hub_cert_error[0])
 		why = c->hub_cert_error;
@@ -157,7 +187,8 @@ static void sync_explain_connect_error(struct sync_client *c, const char *why)
 			       "the hub's certificate is not trusted: not from this store's CA or "
 			       "not for %s (%s)",
 			       c->host, why);
-	else if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL"))
+	else if (strstr(why, "read failed") || strstr(why, "alert") || strstr(why, "SSL") ||
+		 strstr(why, "Closed before conn"))
 		sync_set_error(
 		    c, "handshake-failed",
 		    "the hub ended the TLS handshake: it does not accept this terminal's "
@@ -172,7 +203,9 @@ static void sync_send(struct sync_client *c, char *text)
 {
 	if (!text)
 		return;
-	if (c->tx_len == SYNC_QUEUE_MAX) {
+	if (!c->wsi || c->tx_len == SYNC_QUEUE_MAX) {
+		/* Only a hub that reads nothing fills this; the results timeout ends it. */
+		log_warn("sync: send queue full, a message to the hub was not sent");
 		free(text);
 		return;
 	}
@@ -190,6 +223,221 @@ static void sync_on_established(struct sync_client *c)
 	h.clock_ms = db_now_ms();
 	snprintf(h.software, sizeof(h.software), "tillnet-term %s", TILLNET_VERSION);
 	sync_send(c, proto_hello_encode(&h));
+}
+
+static void sync_send_json(struct sync_client *c, json_t *msg)
+{
+	sync_send(c, proto_dump(msg));
+}
+
+static void sync_on_drain_at(uv_timer_t *timer);
+
+/*
+ * Send the next batch of the outbox, if the session is up, no push waits
+ * for its results and this process holds the drain lease. Ops go in outbox
+ * order; a batch stops before an op not due yet, and at PROTO_PUSH_MAX ops
+ * or SYNC_PUSH_BYTES of text.
+ */
+static void sync_drain(struct sync_client *c)
+{
+	json_t *ops = NULL, *batch, *op;
+	int64_t wait_ms, now = db_now_ms();
+	char other[64];
+	size_t i, bytes = 0;
+	int rc;
+
+	if (!c->welcomed || c->inflight || c->drop)
+		return;
+	if (outbox_next_batch(c->db, PROTO_PUSH_MAX, now, &ops, &wait_ms) < 0)
+		return;
+	if (json_array_size(ops) == 0) {
+		json_decref(ops);
+		if (wait_ms > 0)
+			uv_timer_start(&c->drain_at, sync_on_drain_at, (uint64_t)wait_ms, 0);
+		return;
+	}
+	rc = outbox_lease(c->db, c->lease_holder, now, other, sizeof(other));
+	if (rc <= 0) {
+		if (rc == 0 && !c->lease_warned)
+			log_warn("sync: another process (%s) drains this outbox; waiting for its "
+				 "lease to end",
+				 other);
+		c->lease_warned = rc == 0;
+		json_decref(ops);
+		uv_timer_start(&c->drain_at, sync_on_drain_at, 1000, 0);
+		return;
+	}
+	c->lease_warned = 0;
+	batch = json_array();
+	json_array_foreach(ops, i, op)
+	{
+		char *text = json_dumps(op, JSON_COMPACT);
+		size_t len = text ? strlen(text) : 0;
+
+		free(text);
+		if (i > 0 && bytes + len > SYNC_PUSH_BYTES)
+			break;
+		bytes += len;
+		json_array_append(batch, op);
+	}
+	json_decref(ops);
+	c->inflight = batch;
+	c->inflight_at = now;
+	log_debug("sync: pushing %zu ops (%zu bytes)", json_array_size(batch), bytes);
+	sync_send_json(c, json_pack("{s:s, s:O}", "type", "push", "ops", batch));
+}
+
+static void sync_on_drain_at(uv_timer_t *timer)
+{
+	sync_drain(timer->data);
+}
+
+/* Send the claims the CLI left in term.db. */
+static void sync_send_claims(struct sync_client *c)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+
+	if (!c->welcomed ||
+	    db_prepare(c->db, "SELECT request_id, order_id FROM claims WHERE state = 'pending'",
+		       &st) < 0)
+		return;
+	if (db_prepare(c->db, "UPDATE claims SET state = 'sent' WHERE request_id = ?", &up) < 0) {
+		sqlite3_finalize(st);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *request = (const char *)sqlite3_column_text(st, 0);
+
+		sync_send_json(c, json_pack("{s:s, s:s, s:s}", "type", "claim", "requestId",
+					    request, "orderId", sqlite3_column_text(st, 1)));
+		sqlite3_reset(up);
+		sqlite3_bind_text(up, 1, request, -1, SQLITE_TRANSIENT);
+		db_check(c->db, sqlite3_step(up), "mark a claim sent");
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+}
+
+/* Every SYNC_POLL_MS: did another process (sell, claim) write to term.db? */
+static void sync_on_poll(uv_timer_t *timer)
+{
+	struct sync_client *c = timer->data;
+	sqlite3_stmt *st = NULL;
+	int64_t version = 0;
+
+	if (c->inflight && db_now_ms() - c->inflight_at > SYNC_RESULTS_TIMEOUT_MS && c->wsi) {
+		sync_set_error(c, "closed", "the hub did not answer a push within %d s",
+			       SYNC_RESULTS_TIMEOUT_MS / 1000);
+		c->got_error = 1;
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (db_prepare(c->db, "PRAGMA data_version", &st) < 0)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (version == c->data_version)
+		return;
+	c->data_version = version;
+	sync_drain(c);
+	sync_send_claims(c);
+}
+
+static void sync_send_cursor(struct sync_client *c, int64_t seq)
+{
+	sync_send_json(c, json_pack("{s:s, s:I}", "type", "cursor", "seq", (json_int_t)seq));
+}
+
+static void sync_on_results(struct sync_client *c, json_t *msg)
+{
+	json_t *results = json_object_get(msg, "results");
+	int settled, parked;
+
+	if (!c->inflight || !json_is_array(results)) {
+		log_warn("sync: results from the hub for no push");
+		return;
+	}
+	if (outbox_settle(c->db, results, &settled, &parked) < 0) {
+		/* Kept in the outbox: sent again, and answered "duplicate" then. */
+		log_error("sync: cannot record the hub's results; the ops stay in the outbox");
+	} else {
+		log_debug("sync: %d ops settled, %d parked", settled, parked);
+	}
+	json_decref(c->inflight);
+	c->inflight = NULL;
+	sync_drain(c);
+}
+
+static void sync_on_events(struct sync_client *c, json_t *msg)
+{
+	json_t *events = json_object_get(msg, "events"), *up_to = json_object_get(msg, "upTo");
+	int64_t cursor;
+
+	if (!json_is_array(events) || !json_is_integer(up_to)) {
+		log_warn("sync: the hub sent malformed events");
+		return;
+	}
+	if (mirror_apply_events(c->db, c->terminal_id, events, json_integer_value(up_to), &cursor) <
+	    0) {
+		/* Not applied, cursor unchanged: a reconnect asks for these again. */
+		log_error("sync: cannot apply events; reconnecting to get them again");
+		c->drop = 1;
+		return;
+	}
+	sync_send_cursor(c, cursor);
+}
+
+static void sync_on_snapshot(struct sync_client *c, json_t *msg)
+{
+	json_t *seq = json_object_get(msg, "seq");
+
+	if (!c->snapshot)
+		c->snapshot = json_array();
+	if (!json_is_integer(seq) || json_array_size(c->snapshot) >= SYNC_SNAPSHOT_MAX) {
+		log_warn("sync: the hub sent a malformed snapshot");
+		c->drop = 1;
+		return;
+	}
+	json_array_append(c->snapshot, msg);
+	if (!json_is_true(json_object_get(msg, "last")))
+		return;
+	if (mirror_apply_snapshot(c->db, c->terminal_id, c->snapshot, json_integer_value(seq)) <
+	    0) {
+		log_error("sync: cannot apply the hub's snapshot; reconnecting");
+		c->drop = 1;
+	} else {
+		log_info("sync: snapshot applied at event %lld",
+			 (long long)json_integer_value(seq));
+		sync_send_cursor(c, json_integer_value(seq));
+	}
+	json_decref(c->snapshot);
+	c->snapshot = NULL;
+}
+
+static void sync_on_claim_result(struct sync_client *c, json_t *msg)
+{
+	if (mirror_apply_claim(c->db, c->terminal_id, msg) < 0)
+		log_error("sync: cannot record the answer to a claim");
+	else
+		log_info("sync: claim of order %s: %s",
+			 json_string_value(json_object_get(msg, "orderId")),
+			 json_string_value(json_object_get(msg, "code")));
+}
+
+/* The session is up: resume the stream from our cursor, drain, send claims. */
+static void sync_on_welcome(struct sync_client *c)
+{
+	int64_t cursor = 0;
+
+	c->welcomed = 1;
+	if (term_db_get_int(c->db, TERM_META_CURSOR, &cursor) < 0) {
+		c->drop = 1;
+		return;
+	}
+	sync_send_cursor(c, cursor);
+	sync_drain(c);
+	sync_send_claims(c);
 }
 
 static void sync_on_message(struct sync_client *c)
@@ -230,7 +478,16 @@ static void sync_on_message(struct sync_client *c)
 				    "sync: this terminal's clock is off by %+lld s from the hub's: "
 				    "fix the clock",
 				    (long long)(w.clock_offset_ms / 1000));
+			sync_on_welcome(c);
 		}
+	} else if (strcmp(type, "results") == 0) {
+		sync_on_results(c, msg);
+	} else if (strcmp(type, "events") == 0) {
+		sync_on_events(c, msg);
+	} else if (strcmp(type, "snapshot") == 0) {
+		sync_on_snapshot(c, msg);
+	} else if (strcmp(type, "claimResult") == 0) {
+		sync_on_claim_result(c, msg);
 	} else if (strcmp(type, "error") == 0) {
 		if (proto_error_decode(msg, &e, &err) == 0) {
 			if (strcmp(e.code, PROTO_ERR_VERSION) == 0)
@@ -243,8 +500,16 @@ static void sync_on_message(struct sync_client *c)
 			else
 				sync_set_error(c, e.code, "the hub answered with an error: %s",
 					       e.message);
+			if (strcmp(e.code, PROTO_ERR_HUB_BUSY) == 0 && c->inflight) {
+				/* The push was not stored: hold it back and try again. */
+				outbox_defer(c->db, c->inflight, db_now_ms(), e.code, e.message, 1);
+				json_decref(c->inflight);
+				c->inflight = NULL;
+				sync_drain(c);
+			}
 			/* Only errors the hub closes after explain the close that follows. */
-			c->got_error = strcmp(e.code, PROTO_ERR_UNKNOWN_TYPE) != 0;
+			c->got_error = strcmp(e.code, PROTO_ERR_UNKNOWN_TYPE) != 0 &&
+				       strcmp(e.code, PROTO_ERR_HUB_BUSY) != 0;
 			log_warn("sync: hub error %s: %s", e.code, e.message);
 		}
 	}
@@ -447,8 +712,15 @@ int sync_client_start(const struct sync_client_options *o, struct sync_client **
 	}
 	uv_timer_init(o->loop, &c->retry);
 	uv_timer_init(o->loop, &c->watchdog);
+	uv_timer_init(o->loop, &c->poll);
+	uv_timer_init(o->loop, &c->drain_at);
 	c->retry.data = c;
 	c->watchdog.data = c;
+	c->poll.data = c;
+	c->drain_at.data = c;
+	snprintf(c->lease_holder, sizeof(c->lease_holder), "tillnet-term run, pid %ld",
+		 (long)getpid());
+	uv_timer_start(&c->poll, sync_on_poll, SYNC_POLL_MS, SYNC_POLL_MS);
 	uv_timer_start(&c->retry, sync_connect, 0, 0);
 	*out = c;
 	return 0;
@@ -476,8 +748,11 @@ void sync_client_destroy(struct sync_client *c)
 	sync_set_state(c, "stopped");
 	lws_context_destroy(c->context);
 	sync_clear_connection(c);
+	outbox_lease_release(c->db, c->lease_holder);
 	uv_close((uv_handle_t *)&c->retry, NULL);
 	uv_close((uv_handle_t *)&c->watchdog, NULL);
+	uv_close((uv_handle_t *)&c->poll, NULL);
+	uv_close((uv_handle_t *)&c->drain_at, NULL);
 }
 
 void sync_client_free(struct sync_client *c)

@@ -13,6 +13,11 @@
 int cmd_enroll(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_sell(int argc, char **argv);
+int cmd_park(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_claim(int argc, char **argv);
+int cmd_orders(int argc, char **argv);
 
 struct term_config;
 /* term_load_config: read DATA/term.conf; prints a clear error, returns EX_CONFIG on failure. */

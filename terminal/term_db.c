@@ -16,12 +16,124 @@ static const char *const term_migrations[] = {
     "  next_attempt_at INTEGER,"
     "  connected_at INTEGER,"
     "  clock_offset_ms INTEGER);",
+    /*
+     * 2: the sync core. orders holds this terminal's own orders and the
+     * mirror of the others'; outbox is FIFO by seq; meta keeps the hub
+     * cursor, the catalog version and the receipt counter.
+     */
+    "CREATE TABLE catalog("
+    "  sku TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  barcode TEXT NOT NULL DEFAULT '',"
+    "  price INTEGER NOT NULL,"
+    "  tax_rate INTEGER NOT NULL);"
+    "CREATE INDEX catalog_barcode ON catalog(barcode) WHERE barcode != '';"
+    "CREATE TABLE orders("
+    "  id TEXT PRIMARY KEY,"
+    "  origin TEXT NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  released INTEGER NOT NULL DEFAULT 0,"
+    "  receipt TEXT UNIQUE,"
+    "  receipt_seq INTEGER,"
+    "  total INTEGER NOT NULL,"
+    "  tax_total INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  completed_at INTEGER,"
+    "  hub_seq INTEGER,"
+    "  hub_at INTEGER,"
+    "  sync_state TEXT NOT NULL CHECK (sync_state IN ('pending', 'synced', 'parked', 'mirror')),"
+    "  doc TEXT NOT NULL);"
+    "CREATE TABLE order_lines("
+    "  order_id TEXT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  n INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK (qty > 0),"
+    "  unit_price INTEGER NOT NULL,"
+    "  tax_rate INTEGER NOT NULL,"
+    "  line_total INTEGER NOT NULL,"
+    "  tax INTEGER NOT NULL,"
+    "  PRIMARY KEY (order_id, n));"
+    "CREATE TABLE payments("
+    "  order_id TEXT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  n INTEGER NOT NULL,"
+    "  tender TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  tendered INTEGER NOT NULL,"
+    "  change INTEGER NOT NULL,"
+    "  reference TEXT,"
+    "  PRIMARY KEY (order_id, n));"
+    "CREATE TABLE outbox("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  op_id TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL,"
+    "  entity TEXT NOT NULL,"
+    "  entity_id TEXT NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  op TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  last_error_code TEXT,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'parked')));"
+    "CREATE INDEX outbox_pending ON outbox(state, seq);"
+    "CREATE TABLE drain_lease("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  holder TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL);"
+    "CREATE TABLE claims("
+    "  request_id TEXT PRIMARY KEY,"
+    "  order_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'claimed', 'refused', "
+    "'expired')),"
+    "  code TEXT,"
+    "  message TEXT,"
+    "  requested_at INTEGER NOT NULL,"
+    "  answered_at INTEGER);",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
 {
 	return db_open_in(data_dir, "term.db", create, term_migrations,
 			  (int)(sizeof(term_migrations) / sizeof(term_migrations[0])), db);
+}
+
+int term_db_get_int(sqlite3 *db, const char *key, int64_t *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*value = 0;
+	rc = db_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	rc = db_check(db, rc, key);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int term_db_set_int(sqlite3 *db, const char *key, int64_t value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	rc = db_check(db, sqlite3_step(st), key);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static void bind_ms(sqlite3_stmt *st, int col, int64_t ms)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * term.db: the terminal's own database (WAL, synchronous=FULL). For now it
- * holds the sync connection's state, which `tillnet-term status` reads;
- * orders and the outbox join it with the sync core.
+ * term.db: the terminal's own database (WAL, synchronous=FULL): the sync
+ * connection's state (what `tillnet-term status` reads), the catalog copy,
+ * orders (its own and the mirror of the others'), the outbox, the hub cursor.
  */
 #ifndef TILLNET_TERM_DB_H
 #define TILLNET_TERM_DB_H
@@ -23,6 +23,13 @@ struct term_sync_state {
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db);
+
+/* Integers in the meta table (0 when absent). */
+#define TERM_META_CURSOR	  "hub_cursor"
+#define TERM_META_CATALOG_VERSION "catalog_version"
+#define TERM_META_RECEIPT_SEQ	  "receipt_seq"
+int term_db_get_int(sqlite3 *db, const char *key, int64_t *value);
+int term_db_set_int(sqlite3 *db, const char *key, int64_t value);
 
 /* term_db_save_state: the one sync_state row, replaced whole. */
 int term_db_save_state(sqlite3 *db, const struct term_sync_state *s);

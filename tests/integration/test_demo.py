@@ -58,6 +58,19 @@ def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_pat
                              capture_output=True, text=True, timeout=20)
         terminals = json.loads(hub.stdout)["terminals"]
         assert sorted(t["name"] for t in terminals if t["online"]) == ["Till 1", "Till 2"]
+        # The sample sales: three at the hub, each till mirrors the other's.
+        assert "demo: each till mirrors the other's sales" in out, out
+        orders = subprocess.run([str(BUILD / "hub/tillnet-hub"), "orders", "export", "--data",
+                                 str(tmp_path / "demo/hub")],
+                                capture_output=True, text=True, timeout=20)
+        receipts = sorted(json.loads(l)["receipt"] for l in orders.stdout.splitlines())
+        assert receipts == ["T01-000001", "T01-000002", "T02-000001"], receipts
+        for n, theirs in ((1, 1), (2, 2)):
+            export = subprocess.run([str(BUILD / "terminal/tillnet-term"), "orders", "export",
+                                     "--data", str(tmp_path / "demo" / f"till{n}")],
+                                    capture_output=True, text=True, timeout=20)
+            rows = [json.loads(l) for l in export.stdout.splitlines()]
+            assert sum(r["syncState"] == "mirror" for r in rows) == theirs, rows
     finally:
         demo.send_signal(signal.SIGINT)
         try:

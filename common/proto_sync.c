@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* Sync message decoders (see proto_sync.h and docs/protocol.md). */
+#include "proto_sync.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <string.h>
+
+int proto_uuid_check(const char *text)
+{
+	uint8_t id[UUID_LEN];
+
+	return strlen(text) == 36 ? uuid_parse(text, id) : -EINVAL;
+}
+
+static int get_uuid(json_t *msg, const char *field, char out[PROTO_ID_LEN], struct proto_error *err)
+{
+	int rc = proto_get_text(msg, field, 1, out, PROTO_ID_LEN, err);
+
+	if (rc == 0 && proto_uuid_check(out) < 0)
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field,
+				       "%s: \"%s\" is not a UUID (expected 8-4-4-4-12 hex digits)",
+				       field, out);
+	return rc;
+}
+
+int proto_push_decode(json_t *msg, json_t **ops, struct proto_error *err)
+{
+	json_t *v = json_object_get(msg, "ops");
+
+	*ops = NULL;
+	if (!json_is_array(v))
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "ops",
+				       "ops: expected an array of 1 to %d ops", PROTO_PUSH_MAX);
+	if (json_array_size(v) == 0)
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "ops",
+				       "ops: empty (expected 1 to %d ops)", PROTO_PUSH_MAX);
+	if (json_array_size(v) > PROTO_PUSH_MAX)
+		return proto_error_set(err, PROTO_ERR_TOO_MANY_OPS, "ops",
+				       "ops: %zu ops in one push (at most %d)", json_array_size(v),
+				       PROTO_PUSH_MAX);
+	*ops = v;
+	return 0;
+}
+
+int proto_op_decode(json_t *op, struct proto_op *out, struct proto_error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(op))
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "op",
+				       "op: expected an object with opId, kind, entity, entityId, "
+				       "rev, at and payload");
+	rc = get_uuid(op, "opId", out->op_id, err);
+	if (rc == 0)
+		rc = proto_get_text(op, "kind", 1, out->kind, sizeof(out->kind), err);
+	if (rc == 0 && strcmp(out->kind, PROTO_OP_ORDER_PUT) != 0 &&
+	    strcmp(out->kind, PROTO_OP_ORDER_RELEASE) != 0)
+		rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "kind",
+				     "kind: \"%s\" is not an op a terminal may push (expected %s "
+				     "or %s)",
+				     out->kind, PROTO_OP_ORDER_PUT, PROTO_OP_ORDER_RELEASE);
+	if (rc == 0)
+		rc = proto_get_text(op, "entity", 1, out->entity, sizeof(out->entity), err);
+	if (rc == 0 && strcmp(out->entity, "order") != 0)
+		rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "entity",
+				     "entity: \"%s\" is not an entity a terminal writes (expected "
+				     "order)",
+				     out->entity);
+	if (rc == 0)
+		rc = get_uuid(op, "entityId", out->entity_id, err);
+	if (rc == 0)
+		rc = proto_get_int(op, "rev", 1, PROTO_INT_MAX, &out->rev, err);
+	if (rc == 0)
+		rc = proto_get_int(op, "at", PROTO_CLOCK_MIN, PROTO_CLOCK_MAX, &out->at, err);
+	if (rc == 0) {
+		out->payload = json_object_get(op, "payload");
+		if (!json_is_object(out->payload))
+			rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "payload",
+					     "payload: expected an object");
+	}
+	return rc;
+}
+
+char *proto_op_canonical(json_t *op)
+{
+	static const char *const keys[] = {"kind", "entity", "entityId", "rev", "payload"};
+	json_t *c = json_object();
+	char *text;
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(op, keys[i]);
+
+		if (v)
+			json_object_set(c, keys[i], v);
+	}
+	text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
+	return text;
+}
+
+int proto_cursor_decode(json_t *msg, int64_t *seq, struct proto_error *err)
+{
+	return proto_get_int(msg, "seq", 0, PROTO_INT_MAX, seq, err);
+}
+
+int proto_claim_decode(json_t *msg, struct proto_claim *claim, struct proto_error *err)
+{
+	int rc;
+
+	memset(claim, 0, sizeof(*claim));
+	rc = get_uuid(msg, "requestId", claim->request_id, err);
+	if (rc == 0)
+		rc = get_uuid(msg, "orderId", claim->order_id, err);
+	return rc;
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The catalog in hub.db (see catalog_store.h): table catalog, meta key
+ * 'catalog_version', and the catalog.put events terminals learn it from.
+ */
+#include "catalog_store.h"
+#include "db.h"
+#include "event_log.h"
+#include "log.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CATALOG_VERSION_KEY "catalog_version"
+
+/* What an item of the file is to the stored catalog. */
+enum item_change { ITEM_UNCHANGED, ITEM_ADDED, ITEM_CHANGED };
+
+/* The wire form of an item (docs/sync-spec-draft.md, "A catalog item"). */
+static json_t *item_json(const char *sku, const char *name, const char *barcode, int64_t price,
+			 int tax_rate)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:i}", "sku", sku, "name", name, "barcode", barcode,
+			 "price", (json_int_t)price, "taxRate", tax_rate);
+}
+
+/* The version is integer text; anything else was not written by tillnet. */
+static int parse_version(const char *text, int64_t *version)
+{
+	int64_t v = 0;
+	const char *p = text;
+
+	if (!*p)
+		return -EPROTO;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+			return -EPROTO;
+		v = v * 10 + (*p - '0');
+	}
+	*version = v;
+	return 0;
+}
+
+int catalog_store_version(sqlite3 *db, int64_t *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	rc = db_prepare(db, "SELECT value FROM meta WHERE key = '" CATALOG_VERSION_KEY "'", &st);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+
+		if (parse_version(text ? text : "", version) < 0) {
+			log_error("hub.db: meta %s is \"%s\", not a version number",
+				  CATALOG_VERSION_KEY, text ? text : "");
+			rc = -EPROTO;
+			goto out;
+		}
+	}
+	rc = db_check(db, rc, "read the catalog version");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* classify: compare each item of the file with the stored one. */
+static int classify(sqlite3 *db, const struct catalog *cat, enum item_change *change,
+		    struct catalog_import_result *res)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc =
+	    db_prepare(db, "SELECT name, barcode, price, tax_rate FROM catalog WHERE sku = ?", &st);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cat->n_items; i++) {
+		const struct catalog_item *item = &cat->items[i];
+
+		sqlite3_bind_text(st, 1, item->sku, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			change[i] = ITEM_ADDED;
+			res->added++;
+		} else if (rc == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			const char *barcode = (const char *)sqlite3_column_text(st, 1);
+
+			if (!name || strcmp(name, item->name) != 0 || !barcode ||
+			    strcmp(barcode, item->barcode) != 0 ||
+			    sqlite3_column_int64(st, 2) != item->price ||
+			    sqlite3_column_int64(st, 3) != item->tax_rate) {
+				change[i] = ITEM_CHANGED;
+				res->changed++;
+			} else {
+				change[i] = ITEM_UNCHANGED;
+				res->unchanged++;
+			}
+		} else {
+			rc = db_check(db, rc, "read the catalog");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_items(sqlite3 *db, const struct catalog *cat, const enum item_change *change,
+		       int64_t version, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db,
+			"INSERT INTO catalog(sku, name, barcode, price, tax_rate, version, "
+			"updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sku) DO UPDATE SET "
+			"name = excluded.name, barcode = excluded.barcode, price = excluded.price, "
+			"tax_rate = excluded.tax_rate, version = excluded.version, "
+			"updated_at = excluded.updated_at",
+			&st);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cat->n_items && rc == 0; i++) {
+		const struct catalog_item *item = &cat->items[i];
+
+		if (change[i] == ITEM_UNCHANGED)
+			continue;
+		sqlite3_bind_text(st, 1, item->sku, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, item->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, item->barcode, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, item->price);
+		sqlite3_bind_int(st, 5, item->tax_rate);
+		sqlite3_bind_int64(st, 6, version);
+		sqlite3_bind_int64(st, 7, now);
+		rc = db_check(db, sqlite3_step(st), "store a catalog item");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* append_event: one catalog.put event for `items` (consumed). */
+static int append_event(sqlite3 *db, json_t *items, int64_t version, int64_t now)
+{
+	uint8_t id[UUID_LEN];
+	char id_text[UUID_TEXT_LEN];
+	int64_t seq;
+	json_t *op;
+	int rc;
+
+	rc = uuid_v7(id);
+	if (rc < 0) {
+		json_decref(items);
+		return rc;
+	}
+	uuid_format(id, id_text);
+	op = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:o}}", "opId", id_text, "kind",
+		       "catalog.put", "entity", "catalog", "entityId", "catalog", "rev",
+		       (json_int_t)version, "at", (json_int_t)now, "payload", "version",
+		       (json_int_t)version, "items", items);
+	if (!op)
+		return -ENOMEM;
+	rc = event_log_append(db, EVENT_ORIGIN_HUB, op, now, &seq);
+	json_decref(op);
+	return rc;
+}
+
+/* append_events: the new and changed items, in file order, in events of at most 500. */
+static int append_events(sqlite3 *db, const struct catalog *cat, const enum item_change *change,
+			 int64_t version, int64_t now, size_t *events)
+{
+	json_t *items = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < cat->n_items; i++) {
+		const struct catalog_item *item = &cat->items[i];
+
+		if (change[i] == ITEM_UNCHANGED)
+			continue;
+		if (!items)
+			items = json_array();
+		if (!items ||
+		    json_array_append_new(items, item_json(item->sku, item->name, item->barcode,
+							   item->price, item->tax_rate)) < 0) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		if (json_array_size(items) == CATALOG_STORE_EVENT_ITEMS) {
+			rc = append_event(db, items, version, now);
+			items = NULL;
+			if (rc < 0)
+				goto fail;
+			(*events)++;
+		}
+	}
+	if (items) {
+		rc = append_event(db, items, version, now);
+		items = NULL;
+		if (rc < 0)
+			goto fail;
+		(*events)++;
+	}
+	return 0;
+fail:
+	json_decref(items);
+	return rc;
+}
+
+static int write_version(sqlite3 *db, int64_t version)
+{
+	sqlite3_stmt *st = NULL;
+	char text[24];
+	int rc;
+
+	rc = db_prepare(db,
+			"INSERT INTO meta(key, value) VALUES ('" CATALOG_VERSION_KEY "', ?) "
+			"ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			&st);
+	if (rc < 0)
+		return rc;
+	snprintf(text, sizeof(text), "%lld", (long long)version);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	rc = db_check(db, sqlite3_step(st), "store the catalog version");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_store_import(sqlite3 *db, const struct catalog *cat, int64_t now,
+			 struct catalog_import_result *res)
+{
+	enum item_change *change = NULL;
+	int64_t version = 0;
+	int in_transaction = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (cat->n_errors > 0)
+		return -EINVAL;
+	change = calloc(cat->n_items ? cat->n_items : 1, sizeof(*change));
+	if (!change)
+		return -ENOMEM;
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		goto out;
+	in_transaction = 1;
+	rc = catalog_store_version(db, &version);
+	if (rc == 0)
+		rc = classify(db, cat, change, res);
+	if (rc < 0 || res->added + res->changed == 0)
+		goto out; /* nothing changed: no new version, no event */
+	version++;
+	rc = write_items(db, cat, change, version, now);
+	if (rc == 0)
+		rc = append_events(db, cat, change, version, now, &res->events);
+	if (rc == 0)
+		rc = write_version(db, version);
+out:
+	if (in_transaction && rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (in_transaction && rc < 0) {
+		db_exec(db, "ROLLBACK");
+		res->events = 0;
+	}
+	res->version = version;
+	free(change);
+	return rc;
+}
+
+int catalog_store_has(sqlite3 *db, const char *sku)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "SELECT 1 FROM catalog WHERE sku = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = 1;
+	else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = db_check(db, rc, "look up a sku");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int read_items(sqlite3 *db, json_t *items)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "SELECT sku, name, barcode, price, tax_rate FROM catalog ORDER BY sku",
+			&st);
+	if (rc < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sku = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *barcode = (const char *)sqlite3_column_text(st, 2);
+		json_t *item;
+
+		item = item_json(sku ? sku : "", name ? name : "", barcode ? barcode : "",
+				 sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4));
+		if (!item) {
+			/* Only a row not written by catalog_store_import: not UTF-8. */
+			log_error("hub.db: catalog item \"%s\" is not valid UTF-8", sku ? sku : "");
+			rc = -EPROTO;
+			goto out;
+		}
+		if (json_array_append_new(items, item) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	rc = db_check(db, rc, "read the catalog");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_store_snapshot(sqlite3 *db, json_t **items, int64_t *version)
+{
+	json_t *arr;
+	int rc;
+
+	*items = NULL;
+	*version = 0;
+	arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	/* A savepoint reads version and items from one state, in a transaction or not. */
+	rc = db_exec(db, "SAVEPOINT catalog_snapshot");
+	if (rc < 0)
+		goto fail;
+	rc = catalog_store_version(db, version);
+	if (rc == 0)
+		rc = read_items(db, arr);
+	if (rc < 0) {
+		db_exec(db, "ROLLBACK TO catalog_snapshot");
+		db_exec(db, "RELEASE catalog_snapshot");
+		goto fail;
+	}
+	rc = db_exec(db, "RELEASE catalog_snapshot");
+	if (rc < 0)
+		goto fail;
+	*items = arr;
+	return 0;
+fail:
+	*version = 0;
+	json_decref(arr);
+	return rc;
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/* Applying the hub's events and snapshots to term.db (see mirror.h). */
+#include "mirror.h"
+#include "db.h"
+#include "log.h"
+#include "orders.h"
+#include "proto_sync.h"
+#include "term_db.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *str(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static int64_t num(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+static int put_item(sqlite3 *db, json_t *item)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc =
+	    db_prepare(db,
+		       "INSERT OR REPLACE INTO catalog(sku, name, barcode, price, tax_rate) VALUES "
+		       "(?, ?, ?, ?, ?)",
+		       &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, str(item, "sku"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, str(item, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, str(item, "barcode"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, num(item, "price"));
+	sqlite3_bind_int64(st, 5, num(item, "taxRate"));
+	rc = db_check(db, sqlite3_step(st), "store a catalog item");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int put_catalog(sqlite3 *db, json_t *payload)
+{
+	json_t *item;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(json_object_get(payload, "items"), i, item)
+	{
+		rc = put_item(db, item);
+		if (rc < 0)
+			return rc;
+	}
+	return term_db_set_int(db, TERM_META_CATALOG_VERSION, num(payload, "version"));
+}
+
+/* Another terminal's version of an order, newer than ours: take it. */
+static int put_order(sqlite3 *db, const char *writer, json_t *op, int64_t seq, int64_t at,
+		     int released)
+{
+	struct term_order_row row = {0};
+	char owner[40], status[16];
+	int64_t rev = 0;
+	json_t *doc = NULL;
+	int rc, was_released;
+
+	rc = term_orders_load(db, str(op, "entityId"), &doc, owner, &rev, status, &was_released);
+	json_decref(doc);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && num(op, "rev") <= rev)
+		return 0;
+	row.id = str(op, "entityId");
+	row.origin = writer;
+	row.owner = writer;
+	row.rev = num(op, "rev");
+	row.released = released;
+	row.sync_state = "mirror";
+	row.hub_seq = seq;
+	row.hub_at = at;
+	row.doc = json_object_get(op, "payload");
+	return term_orders_save(db, &row);
+}
+
+static int release_order(sqlite3 *db, json_t *op, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db,
+			"UPDATE orders SET released = 1, status = 'parked', rev = ?, hub_seq = ?, "
+			"doc = json_set(doc, '$.status', 'parked') WHERE id = ? AND rev < ?",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, num(op, "rev"));
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_text(st, 3, str(op, "entityId"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, num(op, "rev"));
+	rc = db_check(db, sqlite3_step(st), "release a mirrored order");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int set_owner(sqlite3 *db, const char *self, json_t *op, int64_t seq)
+{
+	json_t *payload = json_object_get(op, "payload");
+	const char *owner = str(payload, "owner");
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db,
+			"UPDATE orders SET owner = ?, released = 0, hub_seq = ?, sync_state = CASE "
+			"WHEN ? THEN sync_state ELSE 'mirror' END WHERE id = ?",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, strcmp(owner, self) == 0);
+	sqlite3_bind_text(st, 4, str(op, "entityId"), -1, SQLITE_STATIC);
+	rc = db_check(db, sqlite3_step(st), "change an order's owner");
+	sqlite3_finalize(st);
+	if (rc == 0 && strcmp(str(payload, "previousOwner"), self) == 0)
+		log_warn("sync: order %s now belongs to %s%s; this terminal's further changes to "
+			 "it will be refused",
+			 str(op, "entityId"), owner,
+			 json_is_true(json_object_get(payload, "forced")) ? " (forced at the hub)"
+									  : "");
+	return rc;
+}
+
+static int apply_event(sqlite3 *db, const char *self, json_t *ev)
+{
+	json_t *op = json_object_get(ev, "op");
+	const char *kind = str(op, "kind"), *origin = str(ev, "origin");
+	int64_t seq = num(ev, "seq"), at = num(ev, "at");
+
+	if (strcmp(kind, PROTO_OP_CATALOG_PUT) == 0)
+		return put_catalog(db, json_object_get(op, "payload"));
+	if (strcmp(kind, PROTO_OP_ORDER_CLAIM) == 0)
+		return set_owner(db, self, op, seq);
+	if (strcmp(origin, self) == 0)
+		return 0; /* our own op: we have it */
+	if (strcmp(kind, PROTO_OP_ORDER_PUT) == 0)
+		return put_order(db, origin, op, seq, at, 0);
+	if (strcmp(kind, PROTO_OP_ORDER_RELEASE) == 0)
+		return release_order(db, op, seq);
+	log_warn("sync: event %lld has an op kind this terminal does not know: \"%s\"",
+		 (long long)seq, kind);
+	return 0;
+}
+
+int mirror_apply_events(sqlite3 *db, const char *self, json_t *events, int64_t up_to,
+			int64_t *cursor)
+{
+	json_t *ev;
+	size_t i;
+	int rc;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = term_db_get_int(db, TERM_META_CURSOR, cursor);
+	json_array_foreach(events, i, ev)
+	{
+		if (rc < 0)
+			break;
+		if (num(ev, "seq") <= *cursor)
+			continue;
+		rc = apply_event(db, self, ev);
+	}
+	if (rc == 0 && up_to > *cursor) {
+		rc = term_db_set_int(db, TERM_META_CURSOR, up_to);
+		*cursor = up_to;
+	}
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		db_exec(db, "ROLLBACK");
+	return rc;
+}
+
+int mirror_apply_snapshot(sqlite3 *db, const char *self, json_t *parts, int64_t seq)
+{
+	json_t *part, *item, *o;
+	size_t i, j;
+	int rc;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = db_exec(db, "DELETE FROM catalog");
+	json_array_foreach(parts, i, part)
+	{
+		json_array_foreach(json_object_get(part, "catalog"), j, item)
+		{
+			if (rc == 0)
+				rc = put_item(db, item);
+		}
+		json_array_foreach(json_object_get(part, "orders"), j, o)
+		{
+			struct term_order_row row = {0};
+
+			if (rc < 0 || strcmp(str(o, "owner"), self) == 0)
+				continue; /* our own orders: ours is the truth */
+			row.id = str(o, "id");
+			row.origin = str(o, "owner");
+			row.owner = str(o, "owner");
+			row.rev = num(o, "rev");
+			row.released = json_is_true(json_object_get(o, "released"));
+			row.sync_state = "mirror";
+			row.hub_seq = seq;
+			row.doc = json_object_get(o, "order");
+			if (json_is_object(row.doc))
+				rc = term_orders_save(db, &row);
+		}
+		if (rc == 0 && json_is_true(json_object_get(part, "last")))
+			rc = term_db_set_int(db, TERM_META_CATALOG_VERSION,
+					     num(part, "catalogVersion"));
+	}
+	if (rc == 0)
+		rc = term_db_set_int(db, TERM_META_CURSOR, seq);
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		db_exec(db, "ROLLBACK");
+	return rc;
+}
+
+int mirror_apply_claim(sqlite3 *db, const char *self, json_t *answer)
+{
+	const char *result = str(answer, "result");
+	json_t *order = json_object_get(answer, "order");
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = db_prepare(db,
+			"UPDATE claims SET state = ?, code = ?, message = ?, answered_at = ? WHERE "
+			"request_id = ?",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, strcmp(result, "claimed") == 0 ? "claimed" : "refused", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, str(answer, "code"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, str(answer, "message"), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, db_now_ms());
+		sqlite3_bind_text(st, 5, str(answer, "requestId"), -1, SQLITE_STATIC);
+		rc = db_check(db, sqlite3_step(st), "record a claim's answer");
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && strcmp(result, "claimed") == 0 && json_is_object(order)) {
+		struct term_order_row row = {0};
+
+		row.id = str(answer, "orderId");
+		row.origin = self; /* kept as it was when the order is known here */
+		row.owner = self;
+		row.rev = num(answer, "rev");
+		row.sync_state = "synced";
+		row.doc = order;
+		rc = term_orders_save(db, &row);
+	}
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		db_exec(db, "ROLLBACK");
+	return rc;
+}

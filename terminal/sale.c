@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/* Ringing up and releasing orders on the terminal (see sale.h). */
+#include "sale.h"
+#include "db.h"
+#include "order.h"
+#include "orders.h"
+#include "outbox.h"
+#include "proto_sync.h"
+#include "term_db.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct item {
+	char sku[ORDER_SKU_MAX + 1];
+	char name[ORDER_NAME_MAX + 1];
+	int64_t price, tax_rate;
+};
+
+/* A catalog item by SKU, else by barcode: 1 found, 0 not, <0 error. */
+static int find_item(sqlite3 *db, const char *code, struct item *it)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db,
+			"SELECT sku, name, price, tax_rate FROM catalog WHERE sku = ?1 UNION ALL "
+			"SELECT sku, name, price, tax_rate FROM catalog WHERE barcode = ?1 AND "
+			"barcode != '' LIMIT 1",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(it->sku, sizeof(it->sku), "%s", sqlite3_column_text(st, 0));
+		snprintf(it->name, sizeof(it->name), "%s", sqlite3_column_text(st, 1));
+		it->price = sqlite3_column_int64(st, 2);
+		it->tax_rate = sqlite3_column_int64(st, 3);
+		rc = SQLITE_DONE;
+		sqlite3_finalize(st);
+		return 1;
+	}
+	rc = db_check(db, rc, "look up the catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int catalog_size(sqlite3 *db, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	rc = db_prepare(db, "SELECT count(*) FROM catalog", &st);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static json_t *op_new(const char *kind, const char *order_id, int64_t rev, int64_t now,
+		      json_t *payload)
+{
+	uint8_t id[UUID_LEN];
+	char op_id[UUID_TEXT_LEN];
+
+	if (uuid_v7(id) < 0) {
+		json_decref(payload);
+		return NULL;
+	}
+	uuid_format(id, op_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "opId", op_id, "kind", kind,
+			 "entity", "order", "entityId", order_id, "rev", (json_int_t)rev, "at",
+			 (json_int_t)now, "payload", payload);
+}
+
+static int build_order(sqlite3 *db, const struct sale_line_req *lines, int nlines,
+		       const struct sale_pay_req *pays, int npays, int park, int64_t now,
+		       json_t **out, char *why, size_t whylen)
+{
+	struct proto_error err;
+	struct item it;
+	json_t *order = order_new(now);
+	int64_t n;
+	int rc = 0;
+
+	*out = NULL;
+	if (!order)
+		return -ENOMEM;
+	if (catalog_size(db, &n) == 0 && n == 0) {
+		snprintf(why, whylen,
+			 "this terminal has no catalog yet: run it with the hub reachable once so "
+			 "that it receives the catalog");
+		rc = -ENOENT;
+		goto fail;
+	}
+	for (int i = 0; i < nlines; i++) {
+		rc = find_item(db, lines[i].code, &it);
+		if (rc == 0) {
+			snprintf(why, whylen,
+				 "line %d: \"%s\" is not a SKU or barcode in this "
+				 "terminal's catalog",
+				 i + 1, lines[i].code);
+			rc = -ENOENT;
+		}
+		if (rc < 0)
+			goto fail;
+		if (order_add_line(order, it.sku, it.name, lines[i].qty, it.price, it.tax_rate,
+				   &err) < 0) {
+			snprintf(why, whylen, "line %d (%s): %s", i + 1, lines[i].code,
+				 err.message);
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	if (park) {
+		json_object_set_new(order, "status", json_string("parked"));
+		*out = order;
+		return 0;
+	}
+	for (int i = 0; i < npays; i++) {
+		if (order_add_payment(order, pays[i].tender,
+				      pays[i].tendered ? pays[i].tendered : order_due(order),
+				      pays[i].reference, &err) < 0) {
+			snprintf(why, whylen, "payment %d (%s): %s", i + 1, pays[i].tender,
+				 err.message);
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	if (order_due(order) != 0) {
+		snprintf(why, whylen, "the payments leave %lld (minor units) of the total unpaid",
+			 (long long)order_due(order));
+		rc = -EINVAL;
+		goto fail;
+	}
+	*out = order;
+	return 0;
+fail:
+	json_decref(order);
+	return rc;
+}
+
+int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line_req *lines,
+		 int nlines, const struct sale_pay_req *pays, int npays, int park,
+		 struct sale_result *out, char *why, size_t whylen)
+{
+	struct term_order_row row = {0};
+	struct proto_error err;
+	uint8_t id[UUID_LEN];
+	int64_t now = db_now_ms(), seq = 0;
+	json_t *order = NULL, *op = NULL, *p;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(why, whylen, "the terminal's database failed");
+	rc = uuid_v7(id);
+	if (rc < 0)
+		return rc;
+	uuid_format(id, out->order_id);
+	/* IMMEDIATE: the receipt counter is read and bumped with no one in between. */
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = build_order(db, lines, nlines, pays, npays, park, now, &order, why, whylen);
+	if (rc < 0)
+		goto rollback;
+	if (!park) {
+		rc = term_db_get_int(db, TERM_META_RECEIPT_SEQ, &seq);
+		if (rc < 0)
+			goto rollback;
+		seq++;
+		snprintf(out->receipt, sizeof(out->receipt), "%s-%06lld", who->short_code,
+			 (long long)seq);
+		if (order_complete(order, out->receipt, seq, now, &err) < 0) {
+			snprintf(why, whylen, "%s", err.message);
+			rc = -EINVAL;
+			goto rollback;
+		}
+		rc = term_db_set_int(db, TERM_META_RECEIPT_SEQ, seq);
+		if (rc < 0)
+			goto rollback;
+	}
+	row.id = out->order_id;
+	row.origin = who->terminal_id;
+	row.owner = who->terminal_id;
+	row.rev = 1;
+	row.sync_state = "pending";
+	row.doc = order;
+	rc = term_orders_save(db, &row);
+	if (rc < 0)
+		goto rollback;
+	op = op_new(PROTO_OP_ORDER_PUT, out->order_id, 1, now, json_incref(order));
+	rc = op ? outbox_add(db, op, now) : -ENOMEM;
+	json_decref(op);
+	if (rc < 0)
+		goto rollback;
+	rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		goto rollback;
+	out->receipt_seq = seq;
+	out->total = json_integer_value(json_object_get(order, "total"));
+	out->tax_total = json_integer_value(json_object_get(order, "taxTotal"));
+	json_array_foreach(json_object_get(order, "payments"), i, p) out->change +=
+	    json_integer_value(json_object_get(p, "change"));
+	out->order = order;
+	why[0] = '\0';
+	return 0;
+rollback:
+	db_exec(db, "ROLLBACK");
+	json_decref(order);
+	out->receipt[0] = '\0';
+	return rc;
+}
+
+int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, char *why,
+		 size_t whylen)
+{
+	struct term_order_row row = {0};
+	char owner[40], status[16];
+	int64_t rev, now = db_now_ms();
+	json_t *doc = NULL, *op;
+	int rc, released;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = term_orders_load(db, order_id, &doc, owner, &rev, status, &released);
+	if (rc == -ENOENT)
+		snprintf(why, whylen, "this terminal has no order %s", order_id);
+	else if (rc < 0)
+		snprintf(why, whylen, "cannot read order %s", order_id);
+	else if (strcmp(owner, who->terminal_id) != 0) {
+		snprintf(why, whylen, "order %s belongs to terminal %s, not this one", order_id,
+			 owner);
+		rc = -EPERM;
+	} else if (strcmp(status, "completed") == 0 || released) {
+		snprintf(why, whylen, "order %s is %s", order_id,
+			 released ? "released already" : "completed: only open carts are released");
+		rc = -EALREADY;
+	}
+	if (rc < 0)
+		goto rollback;
+	json_object_set_new(doc, "status", json_string("parked"));
+	row.id = order_id;
+	row.origin = who->terminal_id;
+	row.owner = owner;
+	row.rev = rev + 1;
+	row.released = 1;
+	row.sync_state = "pending";
+	row.doc = doc;
+	rc = term_orders_save(db, &row);
+	op = rc == 0 ? op_new(PROTO_OP_ORDER_RELEASE, order_id, rev + 1, now, json_object()) : NULL;
+	if (rc == 0)
+		rc = op ? outbox_add(db, op, now) : -ENOMEM;
+	json_decref(op);
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0) {
+		snprintf(why, whylen, "the terminal's database failed");
+		goto rollback;
+	}
+	json_decref(doc);
+	return 0;
+rollback:
+	db_exec(db, "ROLLBACK");
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ringing up on the terminal: a sale (or a parked cart) is priced from the
+ * terminal's catalog copy and written in ONE transaction together with its
+ * outbox op; only after COMMIT does the caller tell the cashier. A release
+ * hands a parked cart over to whichever terminal claims it.
+ */
+#ifndef TILLNET_SALE_H
+#define TILLNET_SALE_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct sale_line_req {
+	const char *code; /* a SKU, or a barcode */
+	int64_t qty;	  /* thousandths */
+};
+
+struct sale_pay_req {
+	const char *tender;    /* cash or card */
+	int64_t tendered;      /* cash: what the customer hands over; 0: the exact amount */
+	const char *reference; /* card: the payment reference */
+};
+
+struct sale_who {
+	const char *terminal_id;
+	const char *short_code; /* the receipt number's prefix */
+};
+
+struct sale_result {
+	char order_id[40];
+	char receipt[48]; /* "" for a parked cart */
+	int64_t receipt_seq;
+	int64_t total, tax_total, change;
+	json_t *order; /* the order document; caller json_decref's */
+};
+
+/*
+ * sale_ring_up: price `lines` and, unless `park`, take `pays` (the due
+ * amount must be covered exactly: cash may exceed it, giving change) and
+ * complete the order with the next gap-free receipt number. With `park` the
+ * order is stored as a parked cart without payments or receipt.
+ * Errors: -ENOENT (no catalog yet, or a code not in it), -EINVAL (a quantity
+ * or a payment that does not work), -EIO; `why` gets a sentence for the
+ * cashier. Nothing is stored on error.
+ */
+int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line_req *lines,
+		 int nlines, const struct sale_pay_req *pays, int npays, int park,
+		 struct sale_result *out, char *why, size_t whylen);
+
+/*
+ * sale_release: release this terminal's parked order `order_id` so another
+ * terminal may claim it (an op, so it works offline). -ENOENT, -EPERM (not
+ * this terminal's), -EALREADY (completed or released already), -EIO.
+ */
+int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, char *why,
+		 size_t whylen);
+
+#endif
