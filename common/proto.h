@@ -34,6 +34,7 @@
 #define PROTO_ERR_UNEXPECTED   "unexpected"
 #define PROTO_ERR_TOO_MANY_OPS "too-many-ops"
 #define PROTO_ERR_HUB_BUSY     "hub-unavailable"
+#define PROTO_ERR_NO_HELLO     "no-hello"
 
 /* A clock in ms since the epoch: 2000-01-01 to 2200-01-01 is "sane". */
 #define PROTO_CLOCK_MIN 946684800000LL

@@ -60,6 +60,7 @@ static void on_watch(uv_timer_t *timer)
 	sqlite3_stmt *st = NULL;
 	int64_t version = 0;
 
+	sync_server_tick(r->sync);
 	if (db_prepare(r->db, "PRAGMA data_version", &st) < 0)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW)

@@ -45,6 +45,8 @@ struct sync_conn {
 	char name[REGISTRY_NAME_MAX + 1];
 	char address[64];
 	int hello_done;
+	int64_t opened_at;    /* ms: the WebSocket opened (hello is due within 10 s) */
+	int closing;	      /* the close frame is on its way: write nothing more */
 	int streaming;	      /* the first cursor arrived: events flow */
 	int64_t sent_seq;     /* the stream has covered the log up to here */
 	int64_t cursor;	      /* the last cursor the terminal reported */
@@ -225,7 +227,7 @@ static void sync_conn_established(struct sync_server *s, struct sync_conn *c, st
 	}
 	c->next = s->conns;
 	s->conns = c;
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE + 1, SYNC_HELLO_TIMEOUT_S);
+	c->opened_at = db_now_ms();
 	log_debug("sync: %s connected from %s, waiting for hello", c->short_code, c->address);
 }
 
@@ -256,7 +258,6 @@ static void sync_on_hello(struct sync_server *s, struct sync_conn *c, json_t *ms
 		sync_conn_refuse(c, PROTO_CLOSE_BAD_MESSAGE, &err);
 		return;
 	}
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	c->hello_done = 1;
 	w.protocol_version = PROTO_VERSION;
 	snprintf(w.hub_id, sizeof(w.hub_id), "%s", s->hub_id);
@@ -517,6 +518,8 @@ static int sync_on_writeable(struct sync_server *s, struct sync_conn *c)
 	struct sync_frame *f;
 	int n;
 
+	if (c->closing)
+		return 0; /* lws calls once more while it closes */
 	if (c->q_len == 0 && c->streaming && !c->close_code)
 		sync_fill(s, c);
 
@@ -536,15 +539,24 @@ static int sync_on_writeable(struct sync_server *s, struct sync_conn *c)
 	}
 	if (c->close_code) {
 		/*
-		 * Known defect: on a TLS connection lws 4.1 closes without
-		 * sending this close frame, so peers see the error message and
-		 * then the end of the connection (docs/protocol.md).
+		 * Nothing was written in this callback, so lws has no output of
+		 * its own pending: close from a timer, not from here. Debian's
+		 * lws 4.1 is a _DEBUG build that, on a libuv loop, closes a wsi
+		 * twice when a socket callback returns -1, and the second close
+		 * kills the connection before the close frame is written.
 		 */
-		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-				 (unsigned char *)c->close_reason, strlen(c->close_reason));
-		return -1;
+		c->closing = 1;
+		lws_set_timer_usecs(c->wsi, 1);
 	}
 	return 0;
+}
+
+/* The timer armed above: from here lws sends the close frame, then waits for the peer's. */
+static int sync_on_close_timer(struct sync_conn *c)
+{
+	lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+			 (unsigned char *)c->close_reason, strlen(c->close_reason));
+	return -1;
 }
 
 static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -564,6 +576,8 @@ static int sync_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return sync_on_writeable(s, c);
+	case LWS_CALLBACK_TIMER:
+		return c->closing ? sync_on_close_timer(c) : 0;
 	case LWS_CALLBACK_CLOSED:
 		if (c->streaming)
 			sync_save_cursor(s, c, db_now_ms());
@@ -634,6 +648,27 @@ void sync_server_log_changed(struct sync_server *s)
 	if (event_log_head(s->db, &head) == 0 && head != s->head) {
 		s->head = head;
 		sync_wake(s, NULL);
+	}
+}
+
+void sync_server_tick(struct sync_server *s)
+{
+	struct proto_error err;
+	int64_t now = db_now_ms();
+
+	for (struct sync_conn *c = s->conns; c; c = c->next) {
+		if (c->close_code)
+			continue;
+		if (!c->hello_done && now - c->opened_at >= SYNC_HELLO_TIMEOUT_S * 1000) {
+			log_warn("sync: %s from %s sent no hello within %d s: closing",
+				 c->short_code, c->address, SYNC_HELLO_TIMEOUT_S);
+			proto_error_set(&err, PROTO_ERR_NO_HELLO, NULL,
+					"no hello within %d s of the upgrade",
+					SYNC_HELLO_TIMEOUT_S);
+			sync_conn_refuse(c, PROTO_CLOSE_NO_HELLO, &err);
+		} else if (c->streaming && now - c->cursor_saved_at >= SYNC_CURSOR_SAVE_MS) {
+			sync_save_cursor(s, c, now);
+		}
 	}
 }
 

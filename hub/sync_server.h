@@ -29,6 +29,13 @@ struct sync_server;
 /* sync_server_start: listen now. One per process. 0 or -EIO (logged). */
 int sync_server_start(const struct sync_server_options *opts, struct sync_server **out);
 
+/*
+ * sync_server_tick: the server's housekeeping, called a few times a second:
+ * close connections that sent no hello in time (4408), write terminals'
+ * cursors to hub.db.
+ */
+void sync_server_tick(struct sync_server *s);
+
 /* sync_server_enforce_revocations: cut off connected terminals revoked since they connected. */
 void sync_server_enforce_revocations(struct sync_server *s);
 

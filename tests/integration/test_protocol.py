@@ -176,6 +176,7 @@ CLOSE_CASES = {
     "protocol-version": (lambda s: s.send_json(hello(s.tid, version=2)), 4426),
     "too-big": (lambda s: s.send_text("x" * (1024 * 1024 + 1)), 1009),
     "terminal-revoked": (None, 4403),
+    "no-hello": (lambda s: None, 4408),
 }
 
 
@@ -193,10 +194,6 @@ def test_close_codes(session, case):
     assert err["type"] == "error", err
     assert err["code"] == {"first-not-hello": "unexpected"}.get(case, case), err
     assert err["message"], err
-    # The session ends. Known defect (docs/protocol.md): lws 4.1 drops the
-    # close frame on TLS connections, so the end is often a bare EOF; when a
-    # close frame does arrive it must carry the documented code.
+    # The session ends with a close frame carrying the documented code.
     end = ws.expect_end()
-    assert end[0] in ("close", "eof"), end
-    if end[0] == "close":
-        assert end[1] == code, end
+    assert end[:2] == ("close", code), end
