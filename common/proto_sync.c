@@ -10,6 +10,10 @@ int proto_uuid_check(const char *text)
 {
 	uint8_t id[UUID_LEN];
 
+	/* One spelling per id: upper case would make the same id two keys. */
+	for (const char *p = text; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			return -EINVAL;
 	return strlen(text) == 36 ? uuid_parse(text, id) : -EINVAL;
 }
 
@@ -18,9 +22,10 @@ static int get_uuid(json_t *msg, const char *field, char out[PROTO_ID_LEN], stru
 	int rc = proto_get_text(msg, field, 1, out, PROTO_ID_LEN, err);
 
 	if (rc == 0 && proto_uuid_check(out) < 0)
-		return proto_error_set(err, PROTO_ERR_BAD_FIELD, field,
-				       "%s: \"%s\" is not a UUID (expected 8-4-4-4-12 hex digits)",
-				       field, out);
+		return proto_error_set(
+		    err, PROTO_ERR_BAD_FIELD, field,
+		    "%s: \"%s\" is not a UUID (expected 8-4-4-4-12 lower-case hex digits)", field,
+		    out);
 	return rc;
 }
 

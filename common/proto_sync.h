@@ -82,7 +82,7 @@ int proto_cursor_decode(json_t *msg, int64_t *seq, struct proto_error *err);
 /* proto_claim_decode: requestId and orderId, both UUIDs. */
 int proto_claim_decode(json_t *msg, struct proto_claim *claim, struct proto_error *err);
 
-/* proto_uuid_check: `text` is a UUID in the 36-character form. */
+/* proto_uuid_check: `text` is a UUID in the 36-character form, lower case. */
 int proto_uuid_check(const char *text);
 
 #endif

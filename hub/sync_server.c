@@ -336,6 +336,17 @@ static void sync_on_push(struct sync_server *s, struct sync_conn *c, json_t *msg
 	}
 }
 
+/* Read the log's head; if another process moved it, wake every stream. */
+static void sync_refresh_head(struct sync_server *s)
+{
+	int64_t head;
+
+	if (event_log_head(s->db, &head) == 0 && head != s->head) {
+		s->head = head;
+		sync_wake(s, NULL);
+	}
+}
+
 static void sync_on_cursor(struct sync_server *s, struct sync_conn *c, json_t *msg)
 {
 	struct proto_error err;
@@ -352,7 +363,7 @@ static void sync_on_cursor(struct sync_server *s, struct sync_conn *c, json_t *m
 			sync_save_cursor(s, c, db_now_ms());
 		return;
 	}
-	event_log_head(s->db, &s->head);
+	sync_refresh_head(s);
 	if (seq == 0 || seq > s->head) {
 		if (sync_snapshot(s->db, &parts, &snap_seq) < 0) {
 			proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
@@ -504,11 +515,12 @@ static void sync_fill(struct sync_server *s, struct sync_conn *c)
 				   SYNC_PAGE_BYTES, &events, &last) < 0)
 			return; /* logged; the next wake-up tries again */
 		c->sent_seq = last;
-		if (json_array_size(events) == 0)
-			json_decref(events);
-		else
-			sync_conn_send(
-			    c, proto_dump(json_pack("{s:s, s:o, s:I}", "type", "events", "events",
+		/*
+		 * Sent even when empty: the page may have held only this
+		 * terminal's own events, and its cursor must move past them.
+		 */
+		sync_conn_send(c,
+			       proto_dump(json_pack("{s:s, s:o, s:I}", "type", "events", "events",
 						    events, "upTo", (json_int_t)last)));
 	}
 }
@@ -643,12 +655,7 @@ int sync_server_start(const struct sync_server_options *o, struct sync_server **
 
 void sync_server_log_changed(struct sync_server *s)
 {
-	int64_t head;
-
-	if (event_log_head(s->db, &head) == 0 && head != s->head) {
-		s->head = head;
-		sync_wake(s, NULL);
-	}
+	sync_refresh_head(s);
 }
 
 void sync_server_tick(struct sync_server *s)

@@ -9,6 +9,8 @@
 #include "uuid.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +72,36 @@ int outbox_lease(sqlite3 *db, const char *holder, int64_t now, char *other, size
 	    sqlite3_step(st) == SQLITE_ROW)
 		snprintf(other, otherlen, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+	if (outbox_lease_holder_dead(other)) {
+		/* Its holder died (kill -9, power cut): the lease is void. */
+		log_warn("sync: taking over the drain lease of %s, which no longer runs", other);
+		st = NULL;
+		rc = db_prepare(db,
+				"UPDATE drain_lease SET holder = ?, expires_at = ? WHERE id = 1 "
+				"AND holder = ?",
+				&st);
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now + OUTBOX_LEASE_MS);
+		sqlite3_bind_text(st, 3, other, -1, SQLITE_STATIC);
+		rc = db_check(db, sqlite3_step(st), "take over the drain lease");
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return rc;
+		return sqlite3_changes(db) == 1;
+	}
 	return 0;
+}
+
+int outbox_lease_holder_dead(const char *holder)
+{
+	long pid;
+
+	/* Holders name their process: "... pid N" (see sync_client.c). */
+	if (sscanf(holder, "%*[^,], pid %ld", &pid) != 1 || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 int outbox_lease_release(sqlite3 *db, const char *holder)

@@ -25,10 +25,17 @@ int outbox_add(sqlite3 *db, json_t *op, int64_t now);
 
 /*
  * outbox_lease: take or renew the drain lease for `holder` until now +
- * OUTBOX_LEASE_MS. 1: held; 0: another holder's lease is still valid
- * (`other` gets its name); negative errno on failure.
+ * OUTBOX_LEASE_MS. 1: held; 0: another holder's lease is still valid and
+ * its process lives (`other` gets its name); negative errno on failure.
  */
 int outbox_lease(sqlite3 *db, const char *holder, int64_t now, char *other, size_t otherlen);
+
+/*
+ * outbox_lease_holder_dead: 1 when `holder` names a process ("NAME, pid N")
+ * that no longer exists on this machine; its lease is then taken over at
+ * once instead of waiting for it to expire (a daemon killed with -9).
+ */
+int outbox_lease_holder_dead(const char *holder);
 
 /* outbox_lease_release: give the lease up (on a clean stop). */
 int outbox_lease_release(sqlite3 *db, const char *holder);

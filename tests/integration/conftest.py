@@ -652,3 +652,318 @@ def hello(terminal_id, version=1, clock=None):
     return {"type": "hello", "protocolVersion": version, "terminalId": terminal_id,
             "clock": int(time.time() * 1000) if clock is None else clock,
             "software": "tillnet integration tests"}
+
+
+# ------------------------------------------------------------ sync helpers
+#
+# Selling, exporting and the raw sync client used by test_sync*.py. Added as
+# methods of Hub and Terminal so that tests read like what a person types.
+
+import sqlite3  # noqa: E402
+import uuid as _uuid  # noqa: E402
+
+CATALOG_HEADER = "sku,name,barcode,price,tax_rate\n"
+# Prices in minor units, tax in percent (docs/catalog.md).
+SHOP_CATALOG = (CATALOG_HEADER
+                + "COF,Coffee,4006381333931,250,20\n"
+                + "CRO,Croissant,,180,7\n"
+                + "WAT,Water,,100,0\n")
+SHOP_ITEMS = {"COF": (250, 2000, "Coffee"), "CRO": (180, 700, "Croissant"),
+              "WAT": (100, 0, "Water")}
+
+
+def poll_until(what, probe, cond=bool, timeout=DEADLINE, interval=0.02):
+    """wait_until with a fast poll, for timings: returns (value, seconds waited)."""
+    start = time.monotonic()
+    value = None
+    for _ in range(int(timeout / interval) + 2):
+        value = probe()
+        if cond(value):
+            return value, time.monotonic() - start
+        if time.monotonic() - start >= timeout:
+            break
+        time.sleep(interval)
+    pytest.fail("timed out after %.1f s waiting for %s; last seen: %r" % (timeout, what, value),
+                pytrace=False)
+
+
+def sqlite_rows(path, sql, *args):
+    """Rows of a read-only query on an SQLite file (term.db, hub.db)."""
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def sqlite_write(path, sql, *args):
+    """One write to an SQLite file, committed (for faults a test sets up by hand)."""
+    db = sqlite3.connect(str(path), timeout=10)
+    try:
+        with db:
+            db.execute(sql, args)
+    finally:
+        db.close()
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _add_methods(cls, extra):
+    """Add the functions of class `extra` to `cls` as methods (never replacing one)."""
+    for name, fn in vars(extra).items():
+        if callable(fn) and not name.startswith("__"):
+            assert not hasattr(cls, name), "%s.%s exists" % (cls.__name__, name)
+            setattr(cls, name, fn)
+
+
+class _HubSync:
+    """Hub: catalog, orders and conflicts through tillnet-hub."""
+
+    def import_catalog(self, csv_text, name=None):
+        """tillnet-hub catalog import of `csv_text`; returns what it printed."""
+        self.catalog_imports = getattr(self, "catalog_imports", 0) + 1
+        path = self.world.tmp / (name or "%s-catalog-%d.csv" % (self.name, self.catalog_imports))
+        path.write_text(csv_text)
+        res = self.cli("catalog", "import", "--data", self.data, path)
+        assert res.returncode == 0, "catalog import: exit %d\n%s" % (res.returncode, res.stderr)
+        return res.stdout
+
+    def orders(self):
+        """tillnet-hub orders export (jsonl): every order the hub holds."""
+        res = self.cli("orders", "export", "--data", self.data)
+        assert res.returncode == 0, "hub orders export: exit %d\n%s" % (res.returncode, res.stderr)
+        return jsonl(res.stdout)
+
+    def order(self, order_id):
+        found = [o for o in self.orders() if o["id"] == order_id]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    def conflicts(self):
+        return run_json(HUB_BIN, "conflicts", "--data", self.data, "--json")
+
+    def force_claim(self, order_id, to):
+        return self.cli("order", "force-claim", "--data", self.data, order_id, "--to", to)
+
+    def db_rows(self, sql, *args):
+        return sqlite_rows(self.data / "hub.db", sql, *args)
+
+    def count(self, table):
+        """Rows in a hub.db table, read directly: fast enough to poll every few ms."""
+        return self.db_rows("SELECT count(*) FROM %s" % table)[0][0]
+
+    def event_seq(self):
+        return self.status()["sync"]["eventSeq"]
+
+    def kill9(self):
+        return self.proc.kill9()
+
+
+_add_methods(Hub, _HubSync)
+
+
+class _TerminalSync:
+    """Terminal: selling and looking at orders through tillnet-term."""
+
+    def sell(self, *lines, pay=("cash",), expect=0):
+        """
+        tillnet-term sell --json with --line for each of `lines` ("SKU:QTY") and
+        --pay for each of `pay`; the parsed answer when it exits 0, else the
+        completed process (for refusals).
+        """
+        args = ["sell", "--data", self.data]
+        for line in lines:
+            args += ["--line", line]
+        for p in pay:
+            args += ["--pay", p]
+        res = run_cli(TERM_BIN, *(args + ["--json"]))
+        assert res.returncode == expect, "sell %s: exit %d, expected %d\n%s" % (
+            " ".join(lines), res.returncode, expect, res.stderr)
+        return json.loads(res.stdout) if expect == 0 else res
+
+    def park(self, *lines):
+        args = ["park", "--data", self.data]
+        for line in lines:
+            args += ["--line", line]
+        out = run_json(TERM_BIN, *(args + ["--json"]))
+        assert out["receipt"] is None and out["order"]["status"] == "parked", out
+        return out["orderId"]
+
+    def release(self, order_id):
+        return run_cli(TERM_BIN, "release", "--data", self.data, order_id)
+
+    def claim(self, order_id):
+        return run_cli(TERM_BIN, "claim", "--data", self.data, order_id, timeout=DEADLINE + 15)
+
+    def orders(self):
+        """tillnet-term orders export: every order this terminal holds."""
+        res = run_cli(TERM_BIN, "orders", "export", "--data", self.data)
+        assert res.returncode == 0, "orders export: exit %d\n%s" % (res.returncode, res.stderr)
+        return jsonl(res.stdout)
+
+    def order(self, order_id):
+        found = [o for o in self.orders() if o["id"] == order_id]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    def outbox(self):
+        """{"pending", "parked", "oldestPendingAgeMs"} from status --json."""
+        return self.status()["outbox"]
+
+    def wait_drained(self, timeout=DEADLINE):
+        """The outbox has nothing pending (the hub answered every op)."""
+        return self.wait_sync("an empty outbox", lambda s: s["outbox"]["pending"] == 0, timeout)
+
+    def wait_catalog(self, version=1, timeout=DEADLINE):
+        return self.wait_sync("catalog version %d" % version,
+                              lambda s: s["catalogVersion"] >= version, timeout)
+
+    def db_rows(self, sql, *args):
+        return sqlite_rows(self.data / "term.db", sql, *args)
+
+    def db_write(self, sql, *args):
+        return sqlite_write(self.data / "term.db", sql, *args)
+
+    def short_code(self):
+        for line in (self.data / "term.conf").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() in ("short_code", "shortCode"):
+                return value.strip()
+        return self.status()["shortCode"]
+
+    def kill9(self):
+        return self.proc.kill9()
+
+
+_add_methods(Terminal, _TerminalSync)
+
+
+class _WorldSync:
+    """World: a whole shop in one call, and raw sync sessions."""
+
+    def shop(self, terminals=(), start=True):
+        """A running hub with SHOP_CATALOG and enrolled terminals (connected, catalog in)."""
+        hub = self.hub()
+        hub.import_catalog(SHOP_CATALOG)
+        tills = [self.enrolled_terminal(hub, name, start=start) for name in terminals]
+        for t in tills:
+            if start:
+                t.wait_catalog()
+        return hub, tills
+
+    def sync_client(self, hub, term, clock=None):
+        """A SyncClient (below) for `term`, enrolled and not running, on `hub`."""
+        return SyncClient(hub, term, clock)
+
+
+_add_methods(World, _WorldSync)
+
+
+# --------------------------------------------------- orders and ops by hand
+
+def round_half_away(num, den):
+    """num / den rounded half away from zero, for num >= 0 (common/money.c)."""
+    q, r = divmod(num, den)
+    return q + (1 if 2 * r >= den else 0)
+
+
+def make_line(sku, qty=1000, unit_price=None, tax_rate=None, name=None):
+    """A line as the spec computes it: lineTotal and tax from price, qty and rate."""
+    price, rate, item_name = SHOP_ITEMS.get(sku, (100, 2000, sku))
+    unit_price = price if unit_price is None else unit_price
+    tax_rate = rate if tax_rate is None else tax_rate
+    line_total = round_half_away(unit_price * qty, 1000)
+    return {"sku": sku, "name": item_name if name is None else name, "qty": qty,
+            "unitPrice": unit_price, "taxRate": tax_rate, "lineTotal": line_total,
+            "tax": round_half_away(line_total * tax_rate, 10000 + tax_rate)}
+
+
+def make_order(lines=None, status="completed", receipt=None, receipt_seq=None, at=None):
+    """An order payload; completed ones are paid in cash, exactly."""
+    lines = [make_line("COF")] if lines is None else lines
+    at = int(time.time() * 1000) if at is None else at
+    total = sum(line["lineTotal"] for line in lines)
+    order = {"status": status, "receipt": None, "receiptSeq": None, "createdAt": at,
+             "completedAt": None, "lines": lines, "total": total,
+             "taxTotal": sum(line["tax"] for line in lines), "payments": []}
+    if status == "completed":
+        order.update(receipt=receipt, receiptSeq=receipt_seq, completedAt=at, payments=[
+            {"tender": "cash", "amount": total, "tendered": total, "change": 0,
+             "reference": None}])
+    return order
+
+
+def new_id():
+    """A fresh UUID in the 36-character lower-case form (v4 is fine for ids)."""
+    return str(_uuid.uuid4())
+
+
+def make_op(payload=None, kind="order.put", entity_id=None, rev=1, op_id=None, at=None):
+    return {"opId": op_id or new_id(), "kind": kind, "entity": "order",
+            "entityId": entity_id or new_id(), "rev": rev,
+            "at": int(time.time() * 1000) if at is None else at,
+            "payload": make_order() if payload is None and kind == "order.put"
+            else ({} if payload is None else payload)}
+
+
+class SyncClient:
+    """
+    A raw sync session holding a real terminal's certificate: hello, then
+    push / cursor / claim by hand. It sends no cursor unless asked, so the
+    hub streams it nothing and every answer is the next message.
+    """
+
+    def __init__(self, hub, term, clock=None):
+        self.hub = hub
+        self.term = term
+        self.ws = WebSocket.connect(hub.sync_port, term.tls_context())
+        self.ws.send_json(hello(term.terminal_id(), clock=clock))
+        self.welcome = self.ws.recv_json()
+        assert self.welcome["type"] == "welcome", self.welcome
+        self.receipts = 0
+
+    def send(self, obj):
+        self.ws.send_json(obj)
+
+    def send_text(self, text):
+        self.ws.send_text(text)
+
+    def recv(self, timeout=DEADLINE):
+        return self.ws.recv_json(timeout)
+
+    def push(self, ops):
+        """Send one push; return its results (one per op, in order)."""
+        self.send({"type": "push", "ops": ops})
+        msg = self.recv()
+        assert msg["type"] == "results", msg
+        assert len(msg["results"]) == len(ops), msg
+        return msg["results"]
+
+    def error(self):
+        """The next message must be an error: return it."""
+        msg = self.recv()
+        assert msg["type"] == "error", msg
+        return msg
+
+    def end(self, close_code):
+        """
+        The hub ends the session. lws 4.1 may drop the close frame on TLS
+        (docs/protocol.md): EOF is accepted; a close frame must carry close_code.
+        """
+        end = self.ws.expect_end()
+        assert end[0] in ("close", "eof"), end
+        if end[0] == "close":
+            assert end[1] == close_code, end
+        return end
+
+    def sale(self, lines=None):
+        """A valid order.put of a completed sale with this client's next receipt."""
+        self.receipts += 1
+        code = self.welcome["shortCode"]
+        return make_op(make_order(lines, receipt="%s-%06d" % (code, self.receipts),
+                                  receipt_seq=self.receipts))
+
+    def close(self):
+        self.ws.close()
