@@ -6,10 +6,13 @@ and terminal processes on loopback, driven with the CLI a person would use
 orders export / order force-claim / conflicts / status).
 """
 import collections
+import csv
+import io
 import threading
 import time
 
-from conftest import (EX_DATAERR, EX_UNAVAILABLE, CATALOG_HEADER, poll_until, wait_until)
+from conftest import (EX_DATAERR, EX_UNAVAILABLE, CATALOG_HEADER, TERM_BIN, poll_until, run_cli,
+                      wait_until)
 
 # The issue's functional requirement: a sale shows on the other terminals
 # within a second of `sell` returning.
@@ -324,3 +327,26 @@ def test_sell_refusals_store_nothing(world):
         assert st["outbox"]["pending"] == 0 and st["receiptSeq"] == 0, st
         assert t.orders() == []
     assert hub.orders() == []
+
+
+def test_orders_export_formats(world):
+    """
+    The hub exports every order as jsonl or csv (one header, one row per
+    order, amounts in minor units); the terminal exports jsonl; another
+    format is a usage error that names what is expected.
+    """
+    hub, (till,) = world.shop(["till"])
+    sold = [till.sell("COF:2", pay=("cash:10",)), till.sell("CRO:1", pay=("card:AUTH-7",))]
+    till.wait_drained()
+    res = hub.cli("orders", "export", "--data", hub.data, "--format", "csv")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert sorted((r["receipt"], int(r["total"]), r["origin_code"]) for r in rows) == sorted(
+        (s["receipt"], s["total"], "T01") for s in sold), rows
+    assert all(r["status"] == "completed" and r["received_at"].isdigit() for r in rows), rows
+    bad = hub.cli("orders", "export", "--data", hub.data, "--format", "xml")
+    assert bad.returncode == 64 and "expected jsonl or csv" in bad.stderr, bad.stderr
+    res = run_cli(TERM_BIN, "orders", "export", "--data", till.data, "--format", "jsonl")
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 2, res
+    bad = run_cli(TERM_BIN, "orders", "export", "--data", till.data, "--format", "csv")
+    assert bad.returncode == 64 and "only jsonl" in bad.stderr, bad.stderr
