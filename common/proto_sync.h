@@ -10,9 +10,9 @@
 
 #include "proto.h"
 
-#define PROTO_PUSH_MAX	  500 /* ops in one push */
-#define PROTO_EVENTS_MAX  200 /* events in one events message */
-#define PROTO_ID_LEN	  37  /* a UUID as text, with its NUL */
+#define PROTO_PUSH_MAX	 500 /* ops in one push */
+#define PROTO_EVENTS_MAX 200 /* events in one events message */
+#define PROTO_ID_LEN	 37  /* a UUID as text, with its NUL */
 
 /* Op kinds. */
 #define PROTO_OP_ORDER_PUT     "order.put"

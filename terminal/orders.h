@@ -15,14 +15,14 @@
 
 struct term_order_row {
 	const char *id;
-	const char *origin;	/* the terminal that created it */
-	const char *owner;	/* the terminal that may write it */
+	const char *origin; /* the terminal that created it */
+	const char *owner;  /* the terminal that may write it */
 	int64_t rev;
 	int released;
 	const char *sync_state; /* pending, synced, parked, mirror */
 	int64_t hub_seq;	/* 0: not known to the hub yet */
 	int64_t hub_at;
-	json_t *doc;		/* the order document, not consumed */
+	json_t *doc; /* the order document, not consumed */
 };
 
 /* term_orders_save: insert or replace the order and its lines and payments. */
