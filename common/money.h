@@ -3,7 +3,7 @@
  * Money, quantities and tax rates as integers: amounts in minor units of the
  * store currency (1250 is 12.50), quantities in thousandths of a unit, tax
  * rates in basis points. No floating point anywhere; every rounding is half
- * away from zero, the rule docs/sync-spec-draft.md gives for line totals and
+ * away from zero, the rule docs/protocol.md gives for line totals and
  * tax, so a terminal and the hub always compute the same numbers.
  *
  * Pure functions: no I/O, no allocation; any thread may call them.

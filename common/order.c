@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Orders as JSON objects (see order.h and docs/sync-spec-draft.md, "The
+ * Orders as JSON objects (see order.h and docs/protocol.md, "The
  * order"): the builders a terminal uses at the till, and the check the hub
  * runs on every order.put payload.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Orders as JSON objects, exactly the payload of an order.put op
- * (docs/sync-spec-draft.md, "The order"): building one at the till, and
+ * (docs/protocol.md, "The order"): building one at the till, and
  * checking one that arrived from a terminal. Pure: no I/O; the one outside
  * question, whether a sku is in the catalog, is asked through a callback.
  *

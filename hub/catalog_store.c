@@ -20,7 +20,7 @@
 /* What an item of the file is to the stored catalog. */
 enum item_change { ITEM_UNCHANGED, ITEM_ADDED, ITEM_CHANGED };
 
-/* The wire form of an item (docs/sync-spec-draft.md, "A catalog item"). */
+/* The wire form of an item (docs/protocol.md, "A catalog item"). */
 static json_t *item_json(const char *sku, const char *name, const char *barcode, int64_t price,
 			 int tax_rate)
 {

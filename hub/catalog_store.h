@@ -47,7 +47,7 @@ int catalog_store_has(sqlite3 *db, const char *sku);
 
 /*
  * catalog_store_snapshot: the whole catalog, ordered by sku, as a JSON array
- * of items in the wire form (docs/sync-spec-draft.md: sku, name, barcode,
+ * of items in the wire form (docs/protocol.md: sku, name, barcode,
  * price, taxRate) and the catalog version it is, read consistently (inside a
  * savepoint, so it may run inside the caller's transaction). The caller
  * json_decref's *items. 0 or a negative errno; *items is NULL on failure.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for common/order.c: the builders a terminal uses make exactly the
- * order of docs/sync-spec-draft.md, and order_check, what the hub runs on
+ * order of docs/protocol.md, and order_check, what the hub runs on
  * every order.put, refuses each way a payload can be wrong with the code and
  * field the terminal will be told. A property loop builds a few hundred
  * pseudo-random orders and checks that each is accepted and adds up.
