@@ -358,11 +358,8 @@ static void sync_on_cursor(struct sync_server *s, struct sync_conn *c, json_t *m
 		return;
 	}
 	c->cursor = seq;
-	if (c->streaming) {
-		if (db_now_ms() - c->cursor_saved_at >= SYNC_CURSOR_SAVE_MS)
-			sync_save_cursor(s, c, db_now_ms());
-		return;
-	}
+	if (c->streaming)
+		return; /* sync_server_tick writes it to hub.db */
 	sync_refresh_head(s);
 	if (seq == 0 || seq > s->head) {
 		if (sync_snapshot(s->db, &parts, &snap_seq) < 0) {

@@ -173,14 +173,9 @@ static int ring_up(int argc, char **argv, int park)
 			park ? "park" : "sell", park ? "" : " and --pay", sell_usage);
 		goto out;
 	}
-	ex = term_load_config(data, &cfg);
+	ex = term_open(data, &cfg, &db);
 	if (ex)
 		goto out;
-	if (term_db_open(data, 0, &db) < 0) {
-		fprintf(stderr, "tillnet-term: cannot open %s/%s\n", data, TERM_DB);
-		ex = EX_CONFIG;
-		goto out;
-	}
 	who.terminal_id = cfg.terminal_id;
 	who.short_code = cfg.short_code;
 	rc = sale_ring_up(db, &who, lines, nlines, pays, npays, park, &res, why, sizeof(why));
@@ -259,13 +254,9 @@ int cmd_release(int argc, char **argv)
 	ex = order_args(argc, argv, usage, &data, &order);
 	if (ex)
 		return ex < 0 ? 0 : ex;
-	ex = term_load_config(data, &cfg);
+	ex = term_open(data, &cfg, &db);
 	if (ex)
 		return ex;
-	if (term_db_open(data, 0, &db) < 0) {
-		fprintf(stderr, "tillnet-term: cannot open %s/%s\n", data, TERM_DB);
-		return EX_CONFIG;
-	}
 	who.terminal_id = cfg.terminal_id;
 	who.short_code = cfg.short_code;
 	rc = sale_release(db, &who, order, why, sizeof(why));
@@ -304,13 +295,9 @@ int cmd_claim(int argc, char **argv)
 	ex = order_args(argc, argv, usage, &data, &order);
 	if (ex)
 		return ex < 0 ? 0 : ex;
-	ex = term_load_config(data, &cfg);
+	ex = term_open(data, &cfg, &db);
 	if (ex)
 		return ex;
-	if (term_db_open(data, 0, &db) < 0) {
-		fprintf(stderr, "tillnet-term: cannot open %s/%s\n", data, TERM_DB);
-		return EX_CONFIG;
-	}
 	uuid_v7(id);
 	uuid_format(id, request);
 	rc = db_prepare(

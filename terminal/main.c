@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "term.h"
+#include "term_db.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -46,6 +47,20 @@ int term_load_config(const char *data_dir, struct term_config *cfg)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-term: %s\n", err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+int term_open(const char *data_dir, struct term_config *cfg, sqlite3 **db)
+{
+	int ex = term_load_config(data_dir, cfg);
+
+	*db = NULL;
+	if (ex)
+		return ex;
+	if (term_db_open(data_dir, 0, db) < 0) {
+		fprintf(stderr, "tillnet-term: cannot open %s/%s\n", data_dir, TERM_DB);
 		return EX_CONFIG;
 	}
 	return 0;

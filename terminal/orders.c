@@ -89,6 +89,20 @@ static int save_payments(sqlite3 *db, const char *id, json_t *doc)
 	return rc;
 }
 
+/* Run `sql`, a DELETE with one parameter, for order `id`. */
+static int delete_rows(sqlite3 *db, const char *sql, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(db, sql, &st);
+
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = db_check(db, sqlite3_step(st), "replace an order's lines and payments");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int term_orders_save(sqlite3 *db, const struct term_order_row *o)
 {
 	sqlite3_stmt *st = NULL;
@@ -133,24 +147,10 @@ int term_orders_save(sqlite3 *db, const struct term_order_row *o)
 	}
 	sqlite3_finalize(st);
 	free(text);
-	if (rc == 0) {
-		st = NULL;
-		rc = db_prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st);
-		if (rc == 0) {
-			sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
-			rc = db_check(db, sqlite3_step(st), "replace order lines");
-		}
-		sqlite3_finalize(st);
-	}
-	if (rc == 0) {
-		st = NULL;
-		rc = db_prepare(db, "DELETE FROM payments WHERE order_id = ?", &st);
-		if (rc == 0) {
-			sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
-			rc = db_check(db, sqlite3_step(st), "replace payments");
-		}
-		sqlite3_finalize(st);
-	}
+	if (rc == 0)
+		rc = delete_rows(db, "DELETE FROM order_lines WHERE order_id = ?", o->id);
+	if (rc == 0)
+		rc = delete_rows(db, "DELETE FROM payments WHERE order_id = ?", o->id);
 	if (rc == 0)
 		rc = save_lines(db, o->id, o->doc);
 	if (rc == 0)

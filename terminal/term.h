@@ -3,6 +3,8 @@
 #ifndef TILLNET_TERM_H
 #define TILLNET_TERM_H
 
+#include <sqlite3.h>
+
 #define TERM_DB	     "term.db"
 #define TERM_CONF    "term.conf"
 #define TERM_CA_CERT "ca.crt"
@@ -22,5 +24,11 @@ int cmd_orders(int argc, char **argv);
 struct term_config;
 /* term_load_config: read DATA/term.conf; prints a clear error, returns EX_CONFIG on failure. */
 int term_load_config(const char *data_dir, struct term_config *cfg);
+
+/*
+ * term_open: term_load_config, then open DATA/term.db (it must exist). Prints
+ * a clear error and returns an EX_* code on failure; the caller db_close's.
+ */
+int term_open(const char *data_dir, struct term_config *cfg, sqlite3 **db);
 
 #endif
