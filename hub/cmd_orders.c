@@ -4,6 +4,7 @@
  * record of orders as the hub holds it, moving a dead terminal's open order,
  * and the ops the hub refused (with both versions, for a manager).
  */
+#include "audit.h"
 #include "db.h"
 #include "hub.h"
 #include "hub_db.h"
@@ -192,7 +193,7 @@ int cmd_order(int argc, char **argv)
 	    "not the hub runs; a running hub tells the terminals within a second.\n";
 	struct registry_terminal t;
 	const char *data = NULL, *to = NULL;
-	char why[512];
+	char why[512], actor[64];
 	sqlite3 *db = NULL;
 	int ex, rc;
 
@@ -224,7 +225,8 @@ int cmd_order(int argc, char **argv)
 		db_close(db);
 		return EX_DATAERR;
 	}
-	rc = sync_apply_force_claim(db, argv[optind], t.id, db_now_ms(), why, sizeof(why));
+	audit_cli_actor(actor, sizeof(actor));
+	rc = sync_apply_force_claim(db, argv[optind], t.id, actor, db_now_ms(), why, sizeof(why));
 	db_close(db);
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-hub order force-claim: %s\n", why);

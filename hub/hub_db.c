@@ -93,6 +93,22 @@ static const char *const hub_migrations[] = {
     "  terminal_id TEXT PRIMARY KEY,"
     "  seq INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /*
+     * 3: the audit log, append-only (a trigger refuses UPDATE and DELETE).
+     * actor is "cli:<user>" for a command at the hub, an account or staff id
+     * for people (issue 4), "hub" for the hub itself.
+     */
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  subject TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT raise(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT raise(ABORT, 'the audit log is append-only'); END;",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -25,6 +25,7 @@ static const char usage[] =
     "  orders     export every order the hub holds (jsonl or csv)\n"
     "  order      force-claim: move an open order of a dead terminal\n"
     "  conflicts  the ops the hub refused, with both versions\n"
+    "  audit      the audit log: who did what, when\n"
     "  catalog    import the catalog from a CSV file, list it\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 		return cmd_order(argc - 1, argv + 1);
 	if (strcmp(argv[1], "conflicts") == 0)
 		return cmd_conflicts(argc - 1, argv + 1);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

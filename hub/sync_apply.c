@@ -10,6 +10,7 @@
  * here and sent by the caller, and relay reads the committed log.
  */
 #include "sync_apply.h"
+#include "audit.h"
 #include "catalog_store.h"
 #include "db.h"
 #include "event_log.h"
@@ -563,8 +564,8 @@ rollback:
 	return rc;
 }
 
-int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_terminal, int64_t now,
-			   char *why, size_t whylen)
+int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_terminal,
+			   const char *actor, int64_t now, char *why, size_t whylen)
 {
 	struct stored_order o;
 	int rc;
@@ -587,7 +588,14 @@ int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_ter
 		snprintf(why, whylen, "order %s belongs to that terminal already", order_id);
 		rc = -EALREADY;
 	} else {
+		json_t *detail = json_pack("{s:s, s:s}", "from", o.owner, "to", to_terminal);
+
 		rc = change_owner(db, order_id, &o, to_terminal, EVENT_ORIGIN_HUB, 1, now);
+		if (rc == 0)
+			rc = detail ? audit_append(db, actor, "order.claim.force", order_id,
+						   detail, now)
+				    : -ENOMEM;
+		json_decref(detail);
 		if (rc < 0)
 			snprintf(why, whylen, "cannot write the new owner");
 		else

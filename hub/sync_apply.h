@@ -39,9 +39,10 @@ int sync_apply_claim(sqlite3 *db, const char *terminal_id, const struct proto_cl
  * sync_apply_force_claim: give `order_id` to `to_terminal` whatever its
  * state, unless it is completed. Errors: -ENOENT (no such order), -EALREADY
  * (completed, or already owned by that terminal), -EIO; `why` says which.
+ * The audit log records `actor` and both owners in the same transaction.
  */
-int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_terminal, int64_t now,
-			   char *why, size_t whylen);
+int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_terminal,
+			   const char *actor, int64_t now, char *why, size_t whylen);
 
 /*
  * sync_snapshot: the snapshot messages (a JSON array of message objects, in

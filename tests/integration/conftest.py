@@ -747,6 +747,11 @@ class _HubSync:
     def force_claim(self, order_id, to):
         return self.cli("order", "force-claim", "--data", self.data, order_id, "--to", to)
 
+    def audit(self):
+        res = self.cli("audit", "--data", self.data, "--json")
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout)
+
     def db_rows(self, sql, *args):
         return sqlite_rows(self.data / "hub.db", sql, *args)
 

@@ -8,11 +8,14 @@ orders export / order force-claim / conflicts / status).
 import collections
 import csv
 import io
+import sqlite3
 import threading
 import time
 
+import pytest
+
 from conftest import (EX_DATAERR, EX_UNAVAILABLE, CATALOG_HEADER, TERM_BIN, poll_until, run_cli,
-                      wait_until)
+                      sqlite_write, wait_until)
 
 # The functional requirement: a sale shows on the other terminals
 # within a second of `sell` returning.
@@ -265,6 +268,16 @@ def test_claim_first_wins_and_force_claim_makes_a_conflict(world):
     assert res.returncode == 0, res.stderr
     o = hub.order(cart2)
     assert o["owner"] == tid2 and o["origin"] == tid1, o
+    # The audit log says who moved it, from whom, to whom.
+    audit = hub.audit()
+    assert [(a["action"], a["subject"], a["detail"]) for a in audit] == [
+        ("order.claim.force", cart2, {"from": tid1, "to": tid2})], audit
+    assert audit[0]["actor"].startswith("cli:"), audit
+    res = hub.cli("audit", "--data", hub.data)
+    assert res.returncode == 0 and "\torder.claim.force\t%s\t" % cart2 in res.stdout, res
+    for sql in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            sqlite_write(hub.data / "hub.db", sql)
     wait_until("T02 to learn it owns the cart", lambda: t2.order(cart2),
                lambda o: o["owner"] == tid2)
     stored_before = hub.order(cart2)
