@@ -65,14 +65,14 @@ int audit_list(sqlite3 *db, int64_t after_seq, int limit, json_t **out)
 	while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *detail = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
 
-		json_array_append_new(
-		    list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "seq",
-				    (json_int_t)sqlite3_column_int64(st, 0), "at",
-				    (json_int_t)sqlite3_column_int64(st, 1), "actor",
-				    (const char *)sqlite3_column_text(st, 2), "action",
-				    (const char *)sqlite3_column_text(st, 3), "subject",
-				    (const char *)sqlite3_column_text(st, 4), "detail",
-				    detail ? detail : json_object()));
+		json_array_append_new(list,
+				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "seq",
+						(json_int_t)sqlite3_column_int64(st, 0), "at",
+						(json_int_t)sqlite3_column_int64(st, 1), "actor",
+						(const char *)sqlite3_column_text(st, 2), "action",
+						(const char *)sqlite3_column_text(st, 3), "subject",
+						(const char *)sqlite3_column_text(st, 4), "detail",
+						detail ? detail : json_object()));
 	}
 	rc = list ? db_check(db, rc, "read the audit log") : -ENOMEM;
 	sqlite3_finalize(st);
