@@ -39,6 +39,19 @@ int db_exec(sqlite3 *db, const char *sql);
 /* db_prepare: prepare one statement; -EIO logged. */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
 
+/*
+ * db_stmt: the prepared statement for `sql`, kept for this handle until
+ * db_close: the key is the text's address, so pass a string literal. Bind,
+ * step, then db_done; never finalize it. -EBUSY (logged) if it is still in
+ * use (a caller forgot db_done, or the same statement nested), -EIO, or
+ * -ENOMEM when the process holds too many. A handle and its statements
+ * belong to one thread at a time.
+ */
+int db_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
+
+/* db_done: reset a db_stmt statement and clear its bindings. NULL is a no-op. */
+void db_done(sqlite3_stmt *st);
+
 /* db_check: turn a SQLite result code into 0 or -EIO, logging `what`. */
 int db_check(sqlite3 *db, int rc, const char *what);
 

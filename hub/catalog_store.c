@@ -282,7 +282,7 @@ int catalog_store_has(sqlite3 *db, const char *sku)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(db, "SELECT 1 FROM catalog WHERE sku = ?", &st);
+	rc = db_stmt(db, "SELECT 1 FROM catalog WHERE sku = ?", &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
@@ -293,7 +293,7 @@ int catalog_store_has(sqlite3 *db, const char *sku)
 		rc = 0;
 	else
 		rc = db_check(db, rc, "look up a sku");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc;
 }
 

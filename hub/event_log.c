@@ -4,6 +4,8 @@
 #include "db.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +19,7 @@ int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, in
 	text = json_dumps(op, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
 		return -ENOMEM;
-	rc = db_prepare(
+	rc = db_stmt(
 	    db, "INSERT INTO events(origin, kind, entity_id, op, at) VALUES (?, ?, ?, ?, ?)", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
@@ -29,7 +31,7 @@ int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, in
 		sqlite3_bind_int64(st, 5, at);
 		rc = db_check(db, sqlite3_step(st), "append an event");
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	free(text);
 	if (rc == 0)
 		*seq = sqlite3_last_insert_rowid(db);
@@ -42,31 +44,108 @@ int event_log_head(sqlite3 *db, int64_t *seq)
 	int rc;
 
 	*seq = 0;
-	rc = db_prepare(db, "SELECT coalesce(max(seq), 0) FROM events", &st);
+	rc = db_stmt(db, "SELECT coalesce(max(seq), 0) FROM events", &st);
 	if (rc < 0)
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*seq = sqlite3_column_int64(st, 0);
 	rc = db_check(db, rc, "read the event log's head");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc;
 }
 
+/* A name we wrote (a terminal id, "hub") needs no escaping; anything else goes through Jansson. */
+static char *quote(const char *s)
+{
+	const char *p;
+	char *out;
+	json_t *j;
+
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			break;
+	if (!*p) {
+		if (asprintf(&out, "\"%s\"", s) < 0)
+			return NULL;
+		return out;
+	}
+	j = json_string(s);
+	out = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	return out;
+}
+
+char *event_log_encode(int64_t seq, const char *origin, int64_t at, const char *op, size_t *len)
+{
+	char *quoted = quote(origin), *text = NULL;
+	int n;
+
+	if (!quoted)
+		return NULL;
+	n = asprintf(&text, "{\"seq\":%" PRId64 ",\"origin\":%s,\"at\":%" PRId64 ",\"op\":%s}",
+		     seq, quoted, at, op);
+	free(quoted);
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return text;
+}
+
+static const char page_head[] = "{\"type\":\"events\",\"events\":[";
+
+int event_page_begin(struct event_page *p, size_t headroom, size_t hint)
+{
+	memset(p, 0, sizeof(*p));
+	p->cap = headroom + sizeof(page_head) + hint + 48;
+	p->buf = malloc(p->cap);
+	if (!p->buf)
+		return -ENOMEM;
+	p->headroom = headroom;
+	memcpy(p->buf + headroom, page_head, sizeof(page_head) - 1);
+	p->len = sizeof(page_head) - 1;
+	return 0;
+}
+
+int event_page_add(struct event_page *p, const char *text, size_t len)
+{
+	size_t need = p->headroom + p->len + len + 1 + 48;
+
+	if (need > p->cap) {
+		size_t cap = p->cap * 2 > need ? p->cap * 2 : need;
+		unsigned char *grown = realloc(p->buf, cap);
+
+		if (!grown)
+			return -ENOMEM;
+		p->buf = grown;
+		p->cap = cap;
+	}
+	if (p->n++ > 0)
+		p->buf[p->headroom + p->len++] = ',';
+	memcpy(p->buf + p->headroom + p->len, text, len);
+	p->len += len;
+	return 0;
+}
+
+void event_page_end(struct event_page *p, int64_t upto)
+{
+	/* event_page_add always leaves 48 bytes for this. */
+	p->len += (size_t)snprintf((char *)p->buf + p->headroom + p->len, 48,
+				   "],\"upTo\":%" PRId64 "}", upto);
+}
+
 int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_origin, int max,
-		   size_t max_bytes, json_t **events, int64_t *last)
+		   size_t max_bytes, struct event_page *page, int64_t *last)
 {
 	sqlite3_stmt *st = NULL;
-	size_t bytes = 0;
-	json_t *arr;
 	int rc, n = 0;
 
-	*events = NULL;
 	*last = after;
-	rc = db_prepare(db,
-			"SELECT seq, origin, at, op FROM events WHERE seq > ? AND seq <= ? "
-			"AND origin IS NOT ? ORDER BY seq LIMIT ?",
-			&st);
+	rc = db_stmt(db,
+		     "SELECT seq, origin, at, op FROM events WHERE seq > ? AND seq <= ? "
+		     "AND origin IS NOT ? ORDER BY seq LIMIT ?",
+		     &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, after);
@@ -76,23 +155,21 @@ int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_or
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int(st, 4, max);
-	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 3);
-		json_t *op = json_loads(text, 0, NULL);
+		size_t len;
+		char *text = event_log_encode(sqlite3_column_int64(st, 0),
+					      (const char *)sqlite3_column_text(st, 1),
+					      sqlite3_column_int64(st, 2),
+					      (const char *)sqlite3_column_text(st, 3), &len);
 
-		if (!op) {
-			rc = -EPROTO;
+		if (!text || event_page_add(page, text, len) < 0) {
+			free(text);
+			rc = -ENOMEM;
 			break;
 		}
-		json_array_append_new(arr,
-				      json_pack("{s:I, s:s, s:I, s:o}", "seq",
-						(json_int_t)sqlite3_column_int64(st, 0), "origin",
-						(const char *)sqlite3_column_text(st, 1), "at",
-						(json_int_t)sqlite3_column_int64(st, 2), "op", op));
+		free(text);
 		*last = sqlite3_column_int64(st, 0);
-		bytes += strlen(text);
-		if (++n >= max || bytes >= max_bytes)
+		if (++n >= max || page->len >= max_bytes)
 			break;
 	}
 	if (rc == SQLITE_DONE) {
@@ -103,13 +180,8 @@ int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_or
 	} else if (rc > 0) {
 		rc = db_check(db, rc, "read the event log");
 	}
-	sqlite3_finalize(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*events = arr;
-	return 0;
+	db_done(st);
+	return rc;
 }
 
 int event_log_status_json(sqlite3 *db, json_t **out)

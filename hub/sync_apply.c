@@ -41,7 +41,7 @@ static int load_order(sqlite3 *db, const char *id, struct stored_order *o)
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	rc = db_prepare(db, "SELECT owner, rev, status, released, doc FROM orders WHERE id = ?",
+	rc = db_stmt(db, "SELECT owner, rev, status, released, doc FROM orders WHERE id = ?",
 			&st);
 	if (rc < 0)
 		return rc;
@@ -58,7 +58,7 @@ static int load_order(sqlite3 *db, const char *id, struct stored_order *o)
 			rc = SQLITE_NOMEM;
 	}
 	rc = db_check(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "read an order");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc;
 }
 
@@ -135,7 +135,7 @@ static int find_op(sqlite3 *db, const char *op_id, const uint8_t hash[32], int *
 	sqlite3_stmt *st = NULL;
 	int rc, found = 0;
 
-	rc = db_prepare(db, "SELECT hash, seq FROM ops WHERE op_id = ?", &st);
+	rc = db_stmt(db, "SELECT hash, seq FROM ops WHERE op_id = ?", &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, op_id, -1, SQLITE_STATIC);
@@ -148,7 +148,7 @@ static int find_op(sqlite3 *db, const char *op_id, const uint8_t hash[32], int *
 		rc = SQLITE_DONE;
 	}
 	rc = db_check(db, rc, "look up an op id");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc < 0 ? rc : found;
 }
 
@@ -158,7 +158,7 @@ static int record_op(sqlite3 *db, const char *op_id, const char *terminal_id,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(
+	rc = db_stmt(
 	    db,
 	    "INSERT INTO ops(op_id, terminal_id, hash, seq, applied_at) VALUES (?, ?, ?, "
 	    "?, ?)",
@@ -171,7 +171,7 @@ static int record_op(sqlite3 *db, const char *op_id, const char *terminal_id,
 	sqlite3_bind_int64(st, 4, seq);
 	sqlite3_bind_int64(st, 5, now);
 	rc = db_check(db, sqlite3_step(st), "record an op");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc;
 }
 
@@ -190,7 +190,7 @@ static int receipt_taken(sqlite3 *db, const char *order_id, json_t *payload, cha
 
 	if (!json_is_string(receipt))
 		return 0;
-	rc = db_prepare(db, "SELECT id FROM orders WHERE receipt = ? AND id != ?", &st);
+	rc = db_stmt(db, "SELECT id FROM orders WHERE receipt = ? AND id != ?", &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, json_string_value(receipt), -1, SQLITE_STATIC);
@@ -202,7 +202,7 @@ static int receipt_taken(sqlite3 *db, const char *order_id, json_t *payload, cha
 		rc = SQLITE_DONE;
 	}
 	rc = db_check(db, rc, "check a receipt number");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc < 0 ? rc : taken;
 }
 
@@ -218,14 +218,14 @@ static int write_order(sqlite3 *db, const struct proto_op *op, const char *termi
 	if (!doc)
 		return -ENOMEM;
 	if (stored->exists)
-		rc = db_prepare(
+		rc = db_stmt(
 		    db,
 		    "UPDATE orders SET rev = ?2, status = ?3, released = 0, receipt = ?4, "
 		    "receipt_seq = ?5, total = ?6, tax_total = ?7, completed_at = ?8, "
 		    "updated_at = ?9, seq = ?10, doc = ?11 WHERE id = ?1",
 		    &st);
 	else
-		rc = db_prepare(
+		rc = db_stmt(
 		    db,
 		    "INSERT INTO orders(id, rev, status, released, receipt, receipt_seq, "
 		    "total, tax_total, completed_at, updated_at, seq, doc, origin, owner, "
@@ -256,7 +256,7 @@ static int write_order(sqlite3 *db, const struct proto_op *op, const char *termi
 		}
 		rc = db_check(db, sqlite3_step(st), "write an order");
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	free(doc);
 	return rc;
 }
@@ -276,7 +276,7 @@ static int release_order(sqlite3 *db, const struct proto_op *op, const struct st
 	json_decref(doc);
 	if (!text)
 		return -ENOMEM;
-	rc = db_prepare(
+	rc = db_stmt(
 	    db,
 	    "UPDATE orders SET rev = ?, status = 'parked', released = 1, updated_at = ?, "
 	    "seq = ?, doc = ? WHERE id = ?",
@@ -289,7 +289,7 @@ static int release_order(sqlite3 *db, const struct proto_op *op, const struct st
 		sqlite3_bind_text(st, 5, op->entity_id, -1, SQLITE_STATIC);
 		rc = db_check(db, sqlite3_step(st), "release an order");
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	free(text);
 	return rc;
 }
@@ -501,7 +501,7 @@ static int change_owner(sqlite3 *db, const char *order_id, const struct stored_o
 	json_decref(op);
 	if (rc < 0)
 		return rc;
-	rc = db_prepare(
+	rc = db_stmt(
 	    db,
 	    "UPDATE orders SET owner = ?, released = 0, updated_at = ?, seq = ? WHERE id "
 	    "= ?",
@@ -513,7 +513,7 @@ static int change_owner(sqlite3 *db, const char *order_id, const struct stored_o
 	sqlite3_bind_int64(st, 3, seq);
 	sqlite3_bind_text(st, 4, order_id, -1, SQLITE_STATIC);
 	rc = db_check(db, sqlite3_step(st), "change an order's owner");
-	sqlite3_finalize(st);
+	db_done(st);
 	return rc;
 }
 

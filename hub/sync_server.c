@@ -10,6 +10,7 @@
  */
 #include "sync_server.h"
 #include "db.h"
+#include "event_cache.h"
 #include "event_log.h"
 #include "log.h"
 #include "proto.h"
@@ -31,6 +32,7 @@
 #define SYNC_HELLO_TIMEOUT_S 10
 #define SYNC_PAGE_BYTES	     (512 * 1024) /* op text in one events message, about */
 #define SYNC_CURSOR_SAVE_MS  1000	  /* how often a terminal's cursor is written */
+#define SYNC_CACHE_EVENTS    4096	  /* recent events kept encoded for the relay */
 
 struct sync_frame {
 	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
@@ -51,7 +53,6 @@ struct sync_conn {
 	int64_t sent_seq;     /* the stream has covered the log up to here */
 	int64_t cursor;	      /* the last cursor the terminal reported */
 	int64_t cursor_saved; /* ...and the last one written to hub.db */
-	int64_t cursor_saved_at;
 	json_t *snapshot; /* parts still to send (sent before any event) */
 	size_t snapshot_next;
 	uint16_t close_code; /* non-zero: close once the queue is sent */
@@ -70,6 +71,8 @@ struct sync_server {
 	const char *hub_id;
 	struct sync_conn *conns;
 	int64_t head; /* the event log's last sequence */
+	struct event_cache *cache;
+	int64_t cursors_saved_at; /* ms: the last sync_save_cursors */
 };
 
 /*
@@ -78,33 +81,41 @@ struct sync_server {
  */
 static struct sync_server *sync_current;
 
-static void sync_conn_send(struct sync_conn *c, char *text)
+/* Queue a frame: `buf` (taken) holds LWS_PRE bytes of headroom, then `len` bytes of text. */
+static void sync_conn_queue(struct sync_conn *c, unsigned char *buf, size_t len)
 {
 	struct sync_frame *f;
-	size_t len;
 
-	if (!text)
-		return;
-	len = strlen(text);
 	if (c->q_len == SYNC_QUEUE_MAX) {
 		/* A peer that reads nothing while we queue 64 frames is stuck: cut it off. */
 		log_warn("sync: %s: send queue full, closing", c->short_code);
-		free(text);
+		free(buf);
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		lws_callback_on_writable(c->wsi);
 		return;
 	}
 	f = &c->queue[(c->q_head + c->q_len) % SYNC_QUEUE_MAX];
-	f->buf = malloc(LWS_PRE + len);
-	if (!f->buf) {
-		free(text);
-		return;
-	}
-	memcpy(f->buf + LWS_PRE, text, len);
+	f->buf = buf;
 	f->len = len;
-	free(text);
 	c->q_len++;
 	lws_callback_on_writable(c->wsi);
+}
+
+/* Queue `text` (malloc'd, taken; NULL is a no-op). */
+static void sync_conn_send(struct sync_conn *c, char *text)
+{
+	unsigned char *buf;
+	size_t len;
+
+	if (!text)
+		return;
+	len = strlen(text);
+	buf = malloc(LWS_PRE + len);
+	if (buf) {
+		memcpy(buf + LWS_PRE, text, len);
+		sync_conn_queue(c, buf, len);
+	}
+	free(text);
 }
 
 /* Send an error message, then close with `code`. */
@@ -285,26 +296,61 @@ static void sync_wake(struct sync_server *s, const struct sync_conn *except)
 			lws_callback_on_writable(c->wsi);
 }
 
-static void sync_save_cursor(struct sync_server *s, struct sync_conn *c, int64_t now)
+/* Write a terminal's last cursor to hub.db (in the caller's transaction, if any). */
+static int sync_write_cursor(struct sync_server *s, struct sync_conn *c, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
+	int rc;
 
-	if (c->cursor == c->cursor_saved)
-		return;
-	if (db_prepare(s->db,
+	if (db_stmt(s->db,
 		       "INSERT INTO cursors(terminal_id, seq, updated_at) VALUES (?, ?, ?) "
 		       "ON CONFLICT(terminal_id) DO UPDATE SET seq = excluded.seq, "
 		       "updated_at = excluded.updated_at",
 		       &st) < 0)
-		return;
+		return -EIO;
 	sqlite3_bind_text(st, 1, c->terminal_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->cursor);
 	sqlite3_bind_int64(st, 3, now);
-	if (db_check(s->db, sqlite3_step(st), "save a terminal's cursor") == 0) {
+	rc = db_check(s->db, sqlite3_step(st), "save a terminal's cursor");
+	db_done(st);
+	return rc;
+}
+
+static void sync_save_cursor(struct sync_server *s, struct sync_conn *c, int64_t now)
+{
+	if (c->cursor != c->cursor_saved && sync_write_cursor(s, c, now) == 0)
 		c->cursor_saved = c->cursor;
-		c->cursor_saved_at = now;
+}
+
+/*
+ * Every changed cursor in one transaction: a commit is an fsync, and one per
+ * terminal per second stalled the loop with 50 terminals connected.
+ */
+static void sync_save_cursors(struct sync_server *s, int64_t now)
+{
+	struct sync_conn *c;
+	int n = 0;
+
+	for (c = s->conns; c; c = c->next) {
+		if (!c->streaming || c->cursor == c->cursor_saved)
+			continue;
+		if (n == 0 && db_exec(s->db, "BEGIN IMMEDIATE") < 0)
+			return; /* logged; the next tick tries again */
+		if (sync_write_cursor(s, c, now) < 0) {
+			db_exec(s->db, "ROLLBACK");
+			return;
+		}
+		n++;
 	}
-	sqlite3_finalize(st);
+	if (n == 0)
+		return;
+	if (db_exec(s->db, "COMMIT") < 0) {
+		db_exec(s->db, "ROLLBACK");
+		return;
+	}
+	for (c = s->conns; c; c = c->next)
+		if (c->streaming)
+			c->cursor_saved = c->cursor;
 }
 
 static void sync_on_push(struct sync_server *s, struct sync_conn *c, json_t *msg)
@@ -495,8 +541,9 @@ static void sync_on_receive(struct sync_server *s, struct sync_conn *c, const vo
  */
 static void sync_fill(struct sync_server *s, struct sync_conn *c)
 {
-	json_t *events;
+	struct event_page page;
 	int64_t last;
+	int rc;
 
 	if (c->snapshot) {
 		sync_conn_send(
@@ -508,17 +555,35 @@ static void sync_fill(struct sync_server *s, struct sync_conn *c)
 		return;
 	}
 	while (c->sent_seq < s->head && c->q_len == 0) {
-		if (event_log_page(s->db, c->sent_seq, s->head, c->terminal_id, PROTO_EVENTS_MAX,
-				   SYNC_PAGE_BYTES, &events, &last) < 0)
-			return; /* logged; the next wake-up tries again */
-		c->sent_seq = last;
+		if (event_cache_head(s->cache) < s->head)
+			event_cache_extend(s->cache, s->db, s->head); /* logged; hub.db serves */
 		/*
 		 * Sent even when empty: the page may have held only this
 		 * terminal's own events, and its cursor must move past them.
 		 */
-		sync_conn_send(c,
-			       proto_dump(json_pack("{s:s, s:o, s:I}", "type", "events", "events",
-						    events, "upTo", (json_int_t)last)));
+		page.headroom = LWS_PRE;
+		rc = event_cache_page(s->cache, c->sent_seq, c->terminal_id, PROTO_EVENTS_MAX,
+				      SYNC_PAGE_BYTES, &page, &last);
+		if (rc == 0 && last <= c->sent_seq) {
+			free(page.buf); /* the cache is behind the head: read hub.db */
+			rc = -ERANGE;
+		}
+		if (rc == -ERANGE) {
+			/* Older than the cache (a terminal catching up): read hub.db. */
+			rc = event_page_begin(&page, LWS_PRE, SYNC_PAGE_BYTES / 8);
+			if (rc == 0)
+				rc = event_log_page(s->db, c->sent_seq, s->head, c->terminal_id,
+						    PROTO_EVENTS_MAX, SYNC_PAGE_BYTES, &page,
+						    &last);
+			if (rc < 0)
+				free(page.buf);
+			else
+				event_page_end(&page, last);
+		}
+		if (rc < 0)
+			return; /* logged; the next wake-up tries again */
+		c->sent_seq = last;
+		sync_conn_queue(c, page.buf, page.len);
 	}
 }
 
@@ -645,6 +710,13 @@ int sync_server_start(const struct sync_server_options *o, struct sync_server **
 		return -EIO;
 	}
 	event_log_head(s->db, &s->head);
+	s->cache = event_cache_new(SYNC_CACHE_EVENTS, s->head);
+	if (!s->cache) {
+		lws_context_destroy(s->context);
+		sync_current = NULL;
+		free(s);
+		return -ENOMEM;
+	}
 	log_info("sync: listening for terminals on wss://%s:%u", o->listen, o->port);
 	*out = s;
 	return 0;
@@ -670,9 +742,11 @@ void sync_server_tick(struct sync_server *s)
 					"no hello within %d s of the upgrade",
 					SYNC_HELLO_TIMEOUT_S);
 			sync_conn_refuse(c, PROTO_CLOSE_NO_HELLO, &err);
-		} else if (c->streaming && now - c->cursor_saved_at >= SYNC_CURSOR_SAVE_MS) {
-			sync_save_cursor(s, c, now);
 		}
+	}
+	if (now - s->cursors_saved_at >= SYNC_CURSOR_SAVE_MS) {
+		sync_save_cursors(s, now);
+		s->cursors_saved_at = now;
 	}
 }
 
@@ -708,5 +782,6 @@ void sync_server_free(struct sync_server *s)
 		return;
 	lws_context_destroy(s->context);
 	sync_current = NULL;
+	event_cache_free(s->cache);
 	free(s);
 }

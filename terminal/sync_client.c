@@ -32,6 +32,7 @@
 #define SYNC_PUSH_BYTES		(768 * 1024) /* op text in one push, at most */
 #define SYNC_RESULTS_TIMEOUT_MS 30000	     /* a push unanswered this long: reconnect */
 #define SYNC_POLL_MS		100	     /* how often term.db is checked for new work */
+#define SYNC_CURSOR_REPORT_MS	500	     /* a streaming cursor is reported at most this often */
 #define SYNC_SNAPSHOT_MAX	10000	     /* snapshot parts a terminal accepts */
 /*
  * With TLS 1.3 a client finishes its handshake before the hub has checked its
@@ -74,6 +75,8 @@ struct sync_client {
 	int got_error;	  /* the hub sent an error message on this connection */
 	int drop;	  /* close this connection from its next callback */
 	int welcomed;	  /* the session is up: push, cursor, claim */
+	int64_t cursor_owed;	  /* applied but not yet reported (0: none) */
+	int64_t cursor_sent_at;	  /* ms: the last cursor message */
 	json_t *inflight; /* the ops of the push waiting for results */
 	int64_t inflight_at;
 	json_t *snapshot;	  /* snapshot parts received so far */
@@ -132,6 +135,7 @@ static void sync_clear_connection(struct sync_client *c)
 	json_decref(c->snapshot);
 	c->snapshot = NULL;
 	c->welcomed = 0;
+	c->cursor_owed = 0; /* the next welcome sends the cursor term.db holds */
 	c->wsi = NULL;
 	free(c->rx);
 	c->rx = NULL;
@@ -318,6 +322,28 @@ static void sync_send_claims(struct sync_client *c)
 	sqlite3_finalize(up);
 }
 
+static void sync_send_cursor(struct sync_client *c, int64_t seq)
+{
+	c->cursor_owed = 0;
+	c->cursor_sent_at = db_now_ms();
+	sync_send_json(c, json_pack("{s:s, s:I}", "type", "cursor", "seq", (json_int_t)seq));
+}
+
+/*
+ * After an events page the cursor only feeds the hub's status (where a
+ * stream resumes is the cursor sent after welcome), so it is reported at
+ * most every SYNC_CURSOR_REPORT_MS: one message per page cost the hub as
+ * much as a sixth of its time per delivery. sync_on_poll sends what is owed.
+ */
+static void sync_report_cursor(struct sync_client *c, int64_t seq)
+{
+	if (seq)
+		c->cursor_owed = seq;
+	if (c->cursor_owed && c->welcomed &&
+	    db_now_ms() - c->cursor_sent_at >= SYNC_CURSOR_REPORT_MS)
+		sync_send_cursor(c, c->cursor_owed);
+}
+
 /* Every SYNC_POLL_MS: did another process (sell, claim) write to term.db? */
 static void sync_on_poll(uv_timer_t *timer)
 {
@@ -332,6 +358,7 @@ static void sync_on_poll(uv_timer_t *timer)
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return;
 	}
+	sync_report_cursor(c, 0);
 	if (db_prepare(c->db, "PRAGMA data_version", &st) < 0)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -342,11 +369,6 @@ static void sync_on_poll(uv_timer_t *timer)
 	c->data_version = version;
 	sync_drain(c);
 	sync_send_claims(c);
-}
-
-static void sync_send_cursor(struct sync_client *c, int64_t seq)
-{
-	sync_send_json(c, json_pack("{s:s, s:I}", "type", "cursor", "seq", (json_int_t)seq));
 }
 
 static void sync_on_results(struct sync_client *c, json_t *msg)
@@ -385,7 +407,7 @@ static void sync_on_events(struct sync_client *c, json_t *msg)
 		c->drop = 1;
 		return;
 	}
-	sync_send_cursor(c, cursor);
+	sync_report_cursor(c, cursor);
 }
 
 static void sync_on_snapshot(struct sync_client *c, json_t *msg)

@@ -55,6 +55,8 @@ struct bench_term {
 	int64_t receipt_seq;
 	int pushes_out;			  /* pushes sent without results yet */
 	int cursor_pending, cursor_first; /* send the cursor at the next writeable callback */
+	int cursor_owed;		  /* reported later: at most one cursor per 500 ms */
+	uint64_t t_cursor_sent;		  /* CLOCK_MONOTONIC ns of the last cursor */
 	uint64_t t_connect, t_welcome, t_cursor, t_caught; /* CLOCK_MONOTONIC ns, 0 = not yet */
 	uint64_t reconnect_at;
 	uint32_t pages, page_events; /* events pages and events since the last connect */
@@ -153,6 +155,9 @@ void bench_msg_handle(struct bench_term *t, const char *text, size_t len, uint64
  * stream after welcome, and its send time is kept in t->t_cursor.
  */
 int bench_msg_send_cursor(struct bench_term *t, int first);
+
+/* bench_msg_cursor_due: send an owed cursor whose 500 ms are up (from the tick). */
+void bench_msg_cursor_due(struct bench_term *t, uint64_t now);
 /* bench_msg_send_hello: queue the hello message. */
 int bench_msg_send_hello(struct bench_term *t);
 /*

@@ -46,7 +46,12 @@ static const char bench_usage[] =
 
 static void bench_on_tick(uv_timer_t *timer)
 {
-	/* Nothing to do: the tick only wakes the loop so the bench can pace its ops. */
+	/* The tick wakes the loop so the bench can pace its ops, and sends owed cursors. */
+	struct bench *b = timer->data;
+	uint64_t now = bench_now();
+
+	for (int i = 0; i < b->n_terms; i++)
+		bench_msg_cursor_due(&b->terms[i], now);
 }
 
 static int name_cmp(const struct dirent **a, const struct dirent **b)
@@ -341,6 +346,7 @@ int main(int argc, char **argv)
 	b->tracker = bench_track_new(BENCH_TRACK_OPS);
 	uv_loop_init(&b->loop);
 	uv_timer_init(&b->loop, &b->tick);
+	b->tick.data = b;
 	uv_timer_start(&b->tick, bench_on_tick, BENCH_TICK_MS, BENCH_TICK_MS);
 	if (!b->tracker || bench_conn_init(b) < 0) {
 		ex = EX_SOFTWARE;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * What a simulated terminal says and how it reads the hub's answers
- * (docs/protocol.md, docs/protocol.md): hello when the WebSocket
- * opens, cursor after welcome and after every events page, pushes of
+ * (docs/protocol.md): hello when the WebSocket opens, cursor after
+ * welcome and after events pages (at most one per 500 ms), pushes of
  * order.put ops; results, snapshot, events and error from the hub. Events
  * pages are read with the scanner of bench_wire.c; the rarer messages with
  * the project's codec.
@@ -94,15 +94,33 @@ int bench_msg_send_hello(struct bench_term *t)
 	return rc;
 }
 
+/* As tillnet-term does: after an events page, a cursor at most every 500 ms. */
+#define MSG_CURSOR_REPORT_NS (500 * 1000000ull)
+
 int bench_msg_send_cursor(struct bench_term *t, int first)
 {
+	uint64_t now = bench_now();
+
 	/* Cursors are not queued: the latest one goes out at the next writeable callback. */
 	if (!t->wsi)
 		return -ENOTCONN;
+	if (!first && now - t->t_cursor_sent < MSG_CURSOR_REPORT_NS) {
+		t->cursor_owed = 1;
+		return 0;
+	}
+	t->cursor_owed = 0;
+	t->t_cursor_sent = now;
 	t->cursor_pending = 1;
 	t->cursor_first |= first;
 	lws_callback_on_writable(t->wsi);
 	return 0;
+}
+
+void bench_msg_cursor_due(struct bench_term *t, uint64_t now)
+{
+	if (t->cursor_owed && t->state == BENCH_READY &&
+	    now - t->t_cursor_sent >= MSG_CURSOR_REPORT_NS)
+		bench_msg_send_cursor(t, 0);
 }
 
 int bench_msg_push(struct bench_term *t, int n, int track, uint16_t recipients)
