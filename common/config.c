@@ -61,6 +61,63 @@ static int set_port(struct config_parse *p, int line, const char *section, const
 	return 0;
 }
 
+/* [upstream] numbers: decimal, within [min, max]; the error names the key and the range. */
+static int set_uint(struct config_parse *p, int line, const char *section, const char *key,
+		    const char *value, uint32_t min, uint32_t max, uint32_t *dst)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = isdigit((unsigned char)value[0]) ? strtoul(value, &end, 10) : 0;
+	if (!isdigit((unsigned char)value[0]) || errno || *end || v < min || v > max) {
+		snprintf(p->err, p->errlen,
+			 "%s line %d: [%s] %s \"%s\" is not a whole number from %u to %u", p->file,
+			 line, section, key, value, min, max);
+		return -EINVAL;
+	}
+	*dst = (uint32_t)v;
+	return 0;
+}
+
+static int upstream_key(struct config_parse *p, int line, const char *key, const char *value,
+			struct hub_config *c)
+{
+	static const char sec[] = "upstream";
+
+	if (strcmp(key, "url") == 0) {
+		if (value[0] && strncmp(value, "https://", 8) != 0 &&
+		    strncmp(value, "http://", 7) != 0) {
+			snprintf(p->err, p->errlen,
+				 "%s line %d: [upstream] url \"%s\" is not an http:// or https:// "
+				 "URL",
+				 p->file, line, value);
+			return -EINVAL;
+		}
+		return set_text(p, line, sec, key, value, c->upstream_url, sizeof(c->upstream_url));
+	}
+	if (strcmp(key, "token_file") == 0)
+		return set_text(p, line, sec, key, value, c->upstream_token_file,
+				sizeof(c->upstream_token_file));
+	if (strcmp(key, "token_command") == 0)
+		return set_text(p, line, sec, key, value, c->upstream_token_command,
+				sizeof(c->upstream_token_command));
+	if (strcmp(key, "ca") == 0)
+		return set_text(p, line, sec, key, value, c->upstream_ca, sizeof(c->upstream_ca));
+	if (strcmp(key, "batch_max") == 0)
+		return set_uint(p, line, sec, key, value, 1, CONFIG_UPSTREAM_BATCH_MAX,
+				&c->upstream_batch_max);
+	if (strcmp(key, "batch_interval_ms") == 0)
+		return set_uint(p, line, sec, key, value, 0, 3600000,
+				&c->upstream_batch_interval_ms);
+	if (strcmp(key, "backoff_max_ms") == 0)
+		return set_uint(p, line, sec, key, value, 1000, 86400000,
+				&c->upstream_backoff_max_ms);
+	snprintf(p->err, p->errlen, "%s line %d: unknown key \"%s\" in section [upstream]", p->file,
+		 line, key);
+	return -EINVAL;
+}
+
 static int unknown_key(struct config_parse *p, int line, const char *section, const char *key)
 {
 	snprintf(p->err, p->errlen, "%s line %d: unknown key \"%s\" in section [%s]", p->file, line,
@@ -102,6 +159,8 @@ static int hub_handler(void *user, const char *section, const char *key, const c
 		rc = set_port(p, line, section, key, value, &c->sync_port);
 	else if (IS("hub", "admin_port"))
 		rc = set_port(p, line, section, key, value, &c->admin_port);
+	else if (strcmp(section, "upstream") == 0)
+		rc = upstream_key(p, line, key, value, c);
 	else
 		rc = unknown_key(p, line, section, key);
 	if (rc < 0) {
@@ -211,6 +270,9 @@ void config_hub_defaults(struct hub_config *c)
 	memcpy(c->listen, "0.0.0.0", sizeof("0.0.0.0"));
 	c->sync_port = 7443;
 	c->admin_port = 8443;
+	c->upstream_batch_max = 50;
+	c->upstream_batch_interval_ms = 1000;
+	c->upstream_backoff_max_ms = 300000;
 }
 
 void config_term_defaults(struct term_config *c)
@@ -256,6 +318,26 @@ int config_hub_save(const char *path, const struct hub_config *c)
 		     c->advertise);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -ENAMETOOLONG;
+	/* [upstream] only when there is one, so that a new store's file stays short. */
+	if (c->upstream_url[0]) {
+		int m;
+
+		if (config_check_text(c->upstream_url) < 0 ||
+		    config_check_text(c->upstream_token_file) < 0 ||
+		    config_check_text(c->upstream_token_command) < 0 ||
+		    config_check_text(c->upstream_ca) < 0)
+			return -EINVAL;
+		m = snprintf(text + n, sizeof(text) - (size_t)n,
+			     "\n[upstream]\nurl = %s\ntoken_file = %s\ntoken_command = %s\n"
+			     "ca = %s\nbatch_max = %u\nbatch_interval_ms = %u\n"
+			     "backoff_max_ms = %u\n",
+			     c->upstream_url, c->upstream_token_file, c->upstream_token_command,
+			     c->upstream_ca, c->upstream_batch_max, c->upstream_batch_interval_ms,
+			     c->upstream_backoff_max_ms);
+		if (m < 0 || (size_t)m >= sizeof(text) - (size_t)n)
+			return -ENAMETOOLONG;
+		n += m;
+	}
 	return fsutil_write(path, text, (size_t)n, 0644, false);
 }
 

@@ -13,6 +13,9 @@
 
 /* inih reads lines of at most 200 bytes: "advertise = " and 127 characters fit. */
 #define CONFIG_TEXT_MAX 128
+/* URLs, paths and commands of [upstream]: a file's line limit, or a flag's. */
+#define CONFIG_UPSTREAM_MAX 256
+#define CONFIG_UPSTREAM_BATCH_MAX 1000
 
 struct hub_config {
 	char store[CONFIG_TEXT_MAX];	 /* [store] name */
@@ -22,6 +25,14 @@ struct hub_config {
 	uint16_t sync_port;		 /* [hub] sync_port */
 	uint16_t admin_port;		 /* [hub] admin_port */
 	char advertise[CONFIG_TEXT_MAX]; /* [hub] advertise: address put in codes */
+	/* [upstream]: the back office the hub forwards records to (docs/upstream.md). */
+	char upstream_url[CONFIG_UPSTREAM_MAX];		  /* url; "" for none */
+	char upstream_token_file[CONFIG_UPSTREAM_MAX];	  /* token_file */
+	char upstream_token_command[CONFIG_UPSTREAM_MAX]; /* token_command */
+	char upstream_ca[CONFIG_UPSTREAM_MAX];		  /* ca: a PEM file of CAs */
+	uint32_t upstream_batch_max;			  /* batch_max: 1-1000, default 50 */
+	uint32_t upstream_batch_interval_ms;		  /* batch_interval_ms: default 1000 */
+	uint32_t upstream_backoff_max_ms;		  /* backoff_max_ms: default 300000 */
 };
 
 struct term_config {

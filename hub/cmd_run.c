@@ -15,6 +15,7 @@
 #include "pidlock.h"
 #include "registry.h"
 #include "sync_server.h"
+#include "upstream_fwd.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -29,10 +30,14 @@
 static const char run_usage[] =
     "usage: tillnet-hub run --data DIR [--listen ADDR] [--sync-port N]\n"
     "                       [--admin-port N] [--verbose]\n"
+    "                       [--upstream URL --upstream-token-file F]\n"
+    "                       [--upstream-token-command CMD] [--upstream-ca FILE]\n"
     "\n"
     "Run the hub: WSS for terminals on the sync port (default 7443) and HTTPS\n"
     "for enrollment on the admin port (default 8443), on ADDR (default from\n"
-    "hub.conf: 0.0.0.0). Stops cleanly on SIGINT or SIGTERM.\n";
+    "hub.conf: 0.0.0.0). Stops cleanly on SIGINT or SIGTERM.\n"
+    "--upstream forwards completed sales to the back office at URL (https://, or\n"
+    "http:// to this machine only), as hub.conf's [upstream] does (docs/upstream.md).\n";
 
 struct hub_run {
 	uv_loop_t loop;
@@ -41,6 +46,7 @@ struct hub_run {
 	sqlite3 *db;
 	int64_t data_version;
 	struct sync_server *sync;
+	struct upstream_fwd *upstream;
 	struct http_server *admin;
 };
 
@@ -70,11 +76,13 @@ static void on_watch(uv_timer_t *timer)
 		r->data_version = version;
 		sync_server_enforce_revocations(r->sync);
 		sync_server_log_changed(r->sync);
+		upstream_fwd_poke(r->upstream);
 	}
 }
 
 static int parse_run_args(int argc, char **argv, const char **data, const char **listen,
-			  uint16_t *sync_port, uint16_t *admin_port, int *verbose)
+			  uint16_t *sync_port, uint16_t *admin_port, int *verbose,
+			  struct upstream_flags *up)
 {
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
@@ -82,6 +90,10 @@ static int parse_run_args(int argc, char **argv, const char **data, const char *
 	    {"sync-port", required_argument, NULL, 'p'},
 	    {"admin-port", required_argument, NULL, 'P'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"upstream", required_argument, NULL, 'U'},
+	    {"upstream-token-file", required_argument, NULL, 'T'},
+	    {"upstream-token-command", required_argument, NULL, 'C'},
+	    {"upstream-ca", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -108,6 +120,18 @@ static int parse_run_args(int argc, char **argv, const char **data, const char *
 		case 'v':
 			*verbose = 1;
 			break;
+		case 'U':
+			up->url = optarg;
+			break;
+		case 'T':
+			up->token_file = optarg;
+			break;
+		case 'C':
+			up->token_command = optarg;
+			break;
+		case 'A':
+			up->ca = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -132,11 +156,13 @@ int cmd_run(int argc, char **argv)
 	struct hub_run r;
 	struct hub_config cfg;
 	struct enroll_ctx enroll;
+	struct upstream_flags up = {NULL, NULL, NULL, NULL};
+	char up_err[512];
 	int verbose = 0, lock_fd = -1, ex, rc;
 	pid_t holder;
 
 	memset(&r, 0, sizeof(r));
-	ex = parse_run_args(argc, argv, &data, &listen, &sync_port, &admin_port, &verbose);
+	ex = parse_run_args(argc, argv, &data, &listen, &sync_port, &admin_port, &verbose, &up);
 	if (ex)
 		return ex < 0 ? 0 : ex;
 	log_init("tillnet-hub", verbose);
@@ -149,6 +175,10 @@ int cmd_run(int argc, char **argv)
 		cfg.sync_port = sync_port;
 	if (admin_port)
 		cfg.admin_port = admin_port;
+	if (upstream_fwd_configure(&cfg, &up, up_err, sizeof(up_err)) < 0) {
+		fprintf(stderr, "tillnet-hub run: %s\n", up_err);
+		return EX_CONFIG;
+	}
 	if (fsutil_path(pid_path, sizeof(pid_path), data, HUB_PIDFILE) < 0 ||
 	    fsutil_path(ca_path, sizeof(ca_path), data, HUB_CA_CERT) < 0 ||
 	    fsutil_path(cert_path, sizeof(cert_path), data, HUB_CERT) < 0 ||
@@ -187,7 +217,8 @@ int cmd_run(int argc, char **argv)
 					 ADMIN_BODY_MAX, admin_http_handle, &enroll};
 
 	ex = EX_UNAVAILABLE;
-	if (sync_server_start(&so, &r.sync) < 0 || http_server_start(&r.loop, &ho, &r.admin) < 0)
+	if (sync_server_start(&so, &r.sync) < 0 || http_server_start(&r.loop, &ho, &r.admin) < 0 ||
+	    upstream_fwd_start(&r.loop, r.db, &cfg, &r.upstream) < 0)
 		goto stop;
 	log_info("hub: store \"%s\" running; enrollment and admin on https://%s:%u", cfg.store,
 		 cfg.listen, cfg.admin_port);
@@ -207,10 +238,12 @@ int cmd_run(int argc, char **argv)
 	uv_close((uv_handle_t *)&r.watch, NULL);
 	ex = 0;
 stop:
+	upstream_fwd_stop(r.upstream);
 	http_server_stop(r.admin);
 	sync_server_destroy(r.sync);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 	sync_server_free(r.sync);
+	upstream_fwd_free(r.upstream);
 	rc = uv_loop_close(&r.loop);
 	if (rc != 0)
 		log_warn("hub: event loop closed with handles still open: %s", uv_strerror(rc));

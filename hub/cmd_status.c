@@ -13,6 +13,7 @@
 #include "pidlock.h"
 #include "pki.h"
 #include "registry.h"
+#include "upstream_admin.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -24,7 +25,8 @@ static const char status_usage[] =
     "usage: tillnet-hub status --data DIR [--json]\n"
     "\n"
     "Whether the hub on DIR runs, and each terminal: online, last seen, address,\n"
-    "clock offset. --json prints one JSON object (docs/architecture.md).\n";
+    "clock offset, and the upstream queue. --json prints one JSON object\n"
+    "(docs/architecture.md, docs/upstream.md).\n";
 
 int cmd_status(int argc, char **argv)
 {
@@ -38,7 +40,7 @@ int cmd_status(int argc, char **argv)
 	const char *data = NULL;
 	struct hub_config cfg;
 	uint8_t fp[PKI_FP_LEN];
-	json_t *terminals = NULL, *out = NULL, *t, *sync = NULL;
+	json_t *terminals = NULL, *out = NULL, *t, *sync = NULL, *upstream = NULL;
 	sqlite3 *db = NULL;
 	char *ca = NULL;
 	pid_t holder = 0;
@@ -72,7 +74,9 @@ int cmd_status(int argc, char **argv)
 	if (fsutil_path(path, sizeof(path), data, HUB_PIDFILE) == 0)
 		pidlock_holder(path, &holder);
 	if (hub_db_open(data, 0, &db) < 0 || registry_list(db, holder != 0, &terminals) < 0 ||
-	    event_log_status_json(db, &sync) < 0) {
+	    event_log_status_json(db, &sync) < 0 ||
+	    upstream_admin_status_json(db, holder != 0, cfg.upstream_url, db_now_ms(), &upstream) <
+		0) {
 		fprintf(stderr, "tillnet-hub status: cannot read %s/%s\n", data, HUB_DB);
 		ex = EX_CONFIG;
 		goto out;
@@ -87,6 +91,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_object_set_new(out, "pid", holder ? json_integer(holder) : json_null());
 	json_object_set(out, "sync", sync);
+	json_object_set(out, "upstream", upstream);
 	if (json) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -98,6 +103,17 @@ int cmd_status(int argc, char **argv)
 		       cfg.admin_port);
 	printf("\nCA fingerprint: %s\nevent log: %lld events\n", fp_text,
 	       (long long)json_integer_value(json_object_get(sync, "eventSeq")));
+	printf("upstream: %s; %lld pending, %lld in flight, %lld parked, %lld forwarded\n",
+	       json_is_string(json_object_get(upstream, "url"))
+		   ? json_string_value(json_object_get(upstream, "url"))
+		   : "none configured",
+	       (long long)json_integer_value(json_object_get(upstream, "pending")),
+	       (long long)json_integer_value(json_object_get(upstream, "inflight")),
+	       (long long)json_integer_value(json_object_get(upstream, "parked")),
+	       (long long)json_integer_value(json_object_get(upstream, "forwarded")));
+	if (json_is_string(json_object_get(upstream, "lastError")))
+		printf("  last upstream error: %s\n",
+		       json_string_value(json_object_get(upstream, "lastError")));
 	json_array_foreach(terminals, i, t)
 	{
 		json_t *addr = json_object_get(t, "address");
@@ -126,6 +142,7 @@ out:
 	json_decref(out);
 	json_decref(terminals);
 	json_decref(sync);
+	json_decref(upstream);
 	db_close(db);
 	free(ca);
 	return ex;

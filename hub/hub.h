@@ -14,6 +14,7 @@ int cmd_order(int argc, char **argv);
 int cmd_conflicts(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_upstream(int argc, char **argv);
 
 /* hub_files: the names of the store's files in its data folder. */
 #define HUB_DB	    "hub.db"

@@ -109,6 +109,46 @@ static const char *const hub_migrations[] = {
     "BEGIN SELECT raise(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
     "BEGIN SELECT raise(ABORT, 'the audit log is append-only'); END;",
+    /*
+     * 4: upstream forwarding. upstream_records holds each record for the back
+     * office as it will be sent (record: the JSON built once), in queue order
+     * (queue_seq). In flight is not a state: a record stays 'pending' until
+     * upstream's answer settles it, so after a crash it is simply sent again
+     * with the same id (docs/upstream.md). upstream_state is one row: how far
+     * the collector has read the event log, and what status shows.
+     */
+    "CREATE TABLE upstream_records("
+    "  queue_seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  hub_seq INTEGER NOT NULL,"
+    "  depends_on TEXT,"
+    "  record TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'parked',"
+    "    'forwarded', 'voided', 'accepted-conflict')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_result TEXT,"
+    "  last_error_code TEXT,"
+    "  last_error TEXT,"
+    "  upstream_ref TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  settled_at INTEGER);"
+    "CREATE INDEX upstream_records_state ON upstream_records(state, queue_seq);"
+    "CREATE INDEX upstream_records_depends ON upstream_records(depends_on)"
+    "  WHERE depends_on IS NOT NULL;"
+    "CREATE TABLE upstream_state("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  cursor INTEGER NOT NULL DEFAULT 0,"
+    "  url TEXT,"
+    "  inflight INTEGER NOT NULL DEFAULT 0,"
+    "  batch_id TEXT,"
+    "  last_success_at INTEGER,"
+    "  last_error_code TEXT,"
+    "  last_error TEXT,"
+    "  last_error_at INTEGER,"
+    "  next_attempt_at INTEGER);"
+    "INSERT INTO upstream_state(id) VALUES (1);",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -26,6 +26,7 @@ static const char usage[] =
     "  order      force-claim: move an open order of a dead terminal\n"
     "  conflicts  the ops the hub refused, with both versions\n"
     "  audit      the audit log: who did what, when\n"
+    "  upstream   records the back office refused: list, retry, void, accept\n"
     "  catalog    import the catalog from a CSV file, list it\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
 		return cmd_conflicts(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "upstream") == 0)
+		return cmd_upstream(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

@@ -972,3 +972,223 @@ class SyncClient:
 
     def close(self):
         self.ws.close()
+
+
+# ------------------------------------------ the hub's upstream forwarder (issue 6)
+
+def hub_configure_upstream(hub, upstream=None, token=None, **keys):
+    """
+    Append an [upstream] section to the hub's hub.conf: url and a token file
+    of the hub's own (holding `token`, default the upstream's) plus `keys`
+    (batch_max, batch_interval_ms, backoff_max_ms ...). Returns the token
+    file's path, for a test to rewrite.
+    """
+    token_file = hub.world.tmp / ("%s-upstream-token" % hub.name)
+    token_file.write_text((token or (upstream.token if upstream else "none")) + "\n")
+    lines = ["", "[upstream]"]
+    if upstream is not None:
+        lines.append("url = %s" % upstream.url)
+    lines.append("token_file = %s" % token_file)
+    lines += ["%s = %s" % (k, v) for k, v in keys.items()]
+    with open(hub.data / "hub.conf", "a") as f:
+        f.write("\n".join(lines) + "\n")
+    return token_file
+
+
+# ------------------------------------------------ the reference upstream
+#
+# tillnet-upstream-ref (tests/upstream, docs/upstream-api.md): the back
+# office the hub's forwarder talks to. world.upstream() starts one.
+
+UPSTREAM_BIN = os.path.join(BUILD, "tests", "upstream", "tillnet-upstream-ref")
+UPSTREAM_READY = "tillnet-upstream-ref: listening on "
+
+
+class Upstream:
+    """A running tillnet-upstream-ref on 127.0.0.1 and a client for its routes."""
+
+    def __init__(self, world, name="upstream", token="upstream-token", base="/tillnet",
+                 tls=None, args=(), db=None):
+        self.world = world
+        self.name = name
+        self.token = token
+        self.base = base
+        self.tls = tls  # (cert path, key path, CA path) or None
+        self.args = [str(a) for a in args]
+        self.port = free_port()
+        self.db = str(db or world.tmp / ("%s.db" % name))
+        self.token_file = world.tmp / ("%s.token" % name)
+        self.token_file.write_text(token + "\n")
+        self.proc = None
+        self.runs = 0
+
+    @property
+    def url(self):
+        return "%s://%s:%d%s" % ("https" if self.tls else "http", LOOPBACK, self.port, self.base)
+
+    def start(self, *extra):
+        if not os.access(UPSTREAM_BIN, os.X_OK):
+            pytest.fail("%s is missing: build with 'ninja -C %s'" % (UPSTREAM_BIN, BUILD),
+                        pytrace=False)
+        assert self.proc is None or self.proc.poll() is not None, "upstream already running"
+        self.runs += 1
+        log_path = self.world.tmp / ("%s.log" % self.name)
+        # The log is appended to across runs: look for this run's ready line only.
+        seen = len(log_path.read_text(errors="replace")) if log_path.exists() else 0
+        argv = [UPSTREAM_BIN, "--listen", LOOPBACK, "--port", self.port, "--db", self.db,
+                "--token-file", self.token_file, "--base", self.base]
+        if self.tls:
+            argv += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        self.proc = self.world.procs.start("%s (run %d)" % (self.name, self.runs),
+                                           argv + self.args + [str(a) for a in extra],
+                                           log_path)
+        line = UPSTREAM_READY + self.url
+        wait_until("%s's ready line %r" % (self.name, line),
+                   lambda: line in self.proc.log_text()[seen:], procs=[self.proc])
+        return self.proc
+
+    def stop(self):
+        return self.proc.stop()
+
+    def log_text(self):
+        return self.proc.log_text() if self.proc else ""
+
+    def connection(self, timeout=DEADLINE):
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=self.tls[2])
+            return http.client.HTTPSConnection(LOOPBACK, self.port, context=ctx,
+                                               timeout=timeout)
+        return http.client.HTTPConnection(LOOPBACK, self.port, timeout=timeout)
+
+    def request(self, method, route, body=None, headers=None, token=None, timeout=DEADLINE):
+        """
+        One request to BASE + route: (status, headers, parsed JSON body).
+        `body` may be a dict (sent as JSON), str or bytes; token=False sends
+        no Authorization header.
+        """
+        hdrs = {"Content-Type": "application/json"}
+        if token is not False:
+            hdrs["Authorization"] = "Bearer %s" % (token or self.token)
+        hdrs.update(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        conn = self.connection(timeout)
+        try:
+            conn.request(method, self.base + route, body=body, headers=hdrs)
+            res = conn.getresponse()
+            data = res.read()
+        finally:
+            conn.close()
+        return res.status, dict(res.getheaders()), json.loads(data) if data else None
+
+    def sync(self, records, batch_id=None, token=None, headers=None, timeout=DEADLINE):
+        """POST batch-sync of `records` as the hub sends them: (status, headers, body)."""
+        batch = upstream_batch(records, batch_id)
+        hdrs = {"Idempotency-Key": batch["batchId"]}
+        hdrs.update(headers or {})
+        return self.request("POST", "/batch-sync", batch, hdrs, token, timeout)
+
+    def results(self, records, batch_id=None):
+        """sync() that must answer 200: {record id: result}."""
+        status, _, body = self.sync(records, batch_id)
+        assert status == 200, (status, body)
+        assert len(body["results"]) == len(records), body
+        return {r["id"]: r for r in body["results"]}
+
+    def control(self, **fields):
+        status, _, body = self.request("POST", "/control", fields)
+        assert status == 200, (status, body)
+        return body["control"]
+
+    def stats(self):
+        status, _, body = self.request("GET", "/stats")
+        assert status == 200, (status, body)
+        return body
+
+    def records(self):
+        status, _, body = self.request("GET", "/records")
+        assert status == 200, (status, body)
+        return body["records"]
+
+
+def upstream_record(kind="sale", terminal="T01", seq=1, total=250, depends_on=None,
+                    payload=None, record_id=None):
+    """One record as the hub forwards it (docs/upstream-api.md)."""
+    now = int(time.time() * 1000)
+    receipt = "%s-%06d" % (terminal, seq) if kind in ("sale", "refund", "void") else None
+    return {"id": record_id or new_id(), "kind": kind, "terminalId": new_id(),
+            "terminal": terminal, "receipt": receipt, "sequence": seq, "prevHash": None,
+            "hash": None, "deviceAt": now, "hubAt": now + 5, "hubSeq": seq,
+            "dependsOn": depends_on,
+            "payload": payload if payload is not None else {"status": "completed",
+                                                            "total": total}}
+
+
+def upstream_batch(records, batch_id=None):
+    return {"apiVersion": 1, "storeId": "Corner Shop", "hubId": new_id(),
+            "batchId": batch_id or new_id(), "sentAt": int(time.time() * 1000),
+            "records": records}
+
+
+def _world_upstream(self, name="upstream", start=True, **kwargs):
+    u = Upstream(self, name, **kwargs)
+    if start:
+        u.start()
+    return u
+
+
+_add_methods(World, type("_WorldUpstream", (), {"upstream": _world_upstream}))
+
+
+def make_test_tls(directory, name="upstream"):
+    """
+    A throwaway CA and a server certificate for 127.0.0.1 signed by it
+    (python3-cryptography): returns (cert path, key path, CA path), PEM.
+    """
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "%s test CA" % name)])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True,
+                                       crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False,
+                                       decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(LOOPBACK)), x509.DNSName("localhost")]),
+                critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [os.path.join(str(directory), "%s.%s" % (name, ext))
+             for ext in ("crt", "key", "ca.crt")]
+    with open(paths[0], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(paths[2], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    return tuple(paths)
