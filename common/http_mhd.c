@@ -62,6 +62,37 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+int http_response_header(struct http_response *res, const char *name, const char *fmt, ...)
+{
+	struct http_header *h;
+	va_list ap;
+	int n;
+
+	if (res->n_headers == HTTP_RESPONSE_HEADERS_MAX)
+		return -ENOSPC;
+	h = &res->headers[res->n_headers];
+	va_start(ap, fmt);
+	n = vsnprintf(h->value, sizeof(h->value), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(h->value))
+		return -EMSGSIZE;
+	h->name = name;
+	res->n_headers++;
+	return 0;
+}
+
+const char *http_request_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_respond_empty(struct http_response *res, unsigned int status)
+{
+	/* An empty string, not NULL: NULL means the handler ran out of memory. */
+	http_respond_json(res, status, strdup(""));
+	res->content_type = NULL;
+}
+
 void http_respond_json(struct http_response *res, unsigned int status, char *body)
 {
 	free(res->body);
@@ -125,9 +156,21 @@ static enum MHD_Result http_queue(struct MHD_Connection *conn, struct http_respo
 		free(res->body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ok = MHD_YES;
+	if (res->content_type)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+	if (ok == MHD_YES)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (ok == MHD_YES)
+		ok = MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < res->n_headers && ok == MHD_YES; i++)
+		ok = MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	if (ok != MHD_YES) {
+		/* A header MHD refused (a new line in it, or no memory): no answer at all. */
+		log_warn("http: could not set the response headers");
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	ok = MHD_queue_response(conn, res->status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -180,7 +223,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
 	req.conn = conn;
 	peer_text(conn, req.peer, sizeof(req.peer));
 	s->handler(s->ctx, &req, &res);
-	if (!res.content_type)
+	if (!res.content_type && res.body_len > 0)
 		res.content_type = "application/json";
 	return http_queue(conn, &res);
 }

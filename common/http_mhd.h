@@ -28,11 +28,25 @@ struct http_request {
 	struct MHD_Connection *conn;
 };
 
+/*
+ * A few headers a handler adds to its response (Set-Cookie, Retry-After),
+ * held in the response itself so a handler allocates nothing for them.
+ */
+#define HTTP_RESPONSE_HEADERS_MAX 4
+#define HTTP_HEADER_VALUE_MAX	  256
+
+struct http_header {
+	const char *name; /* a constant string: not copied, not freed */
+	char value[HTTP_HEADER_VALUE_MAX];
+};
+
 struct http_response {
 	unsigned int status;
 	char *body; /* malloc'd; the server frees it */
 	size_t body_len;
 	const char *content_type;
+	struct http_header headers[HTTP_RESPONSE_HEADERS_MAX];
+	size_t n_headers;
 };
 
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
@@ -62,6 +76,21 @@ void http_server_stop(struct http_server *s);
 
 /* http_request_header: a request header's value, or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name);
+
+/* http_request_query: a query string argument's value (decoded), or NULL. */
+const char *http_request_query(const struct http_request *req, const char *name);
+
+/*
+ * http_response_header: add the header `name` (a constant string) with the
+ * value printed from `fmt`. -ENOSPC when HTTP_RESPONSE_HEADERS_MAX are set,
+ * -EMSGSIZE when the value is longer than HTTP_HEADER_VALUE_MAX - 1 (then
+ * nothing is added).
+ */
+int http_response_header(struct http_response *res, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* http_respond_empty: a response with no body (e.g. 204 No Content). */
+void http_respond_empty(struct http_response *res, unsigned int status);
 
 /* http_respond_json: take `body` (malloc'd JSON text) as the response. */
 void http_respond_json(struct http_response *res, unsigned int status, char *body);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Routing the hub's HTTPS requests (see admin_http.h). */
 #include "admin_http.h"
+#include "admin_audit.h"
+#include "admin_login.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -17,6 +19,18 @@ void admin_http_handle(void *ctx, const struct http_request *req, struct http_re
 			return;
 		}
 		enroll_handle(e, req, res);
+		return;
+	}
+	if (strcmp(req->url, "/api/v1/session") == 0) {
+		admin_login_session(e, req, res);
+		return;
+	}
+	if (strcmp(req->url, "/api/v1/audit") == 0) {
+		admin_audit_route(e, req, res);
+		return;
+	}
+	if (strcmp(req->url, "/api/v1/session/password") == 0) {
+		admin_login_password(e, req, res);
 		return;
 	}
 	if (strcmp(req->url, "/api/v1/ca") == 0 && strcmp(req->method, "GET") != 0) {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hub's HTTPS routes (libmicrohttpd + GnuTLS, docs/openapi.yaml):
- * GET /api/v1/ca and POST /api/v1/enroll for now; the admin page joins later.
+ * GET /api/v1/ca and POST /api/v1/enroll (unauthenticated, by design), the
+ * session routes /api/v1/session[/password] (admin_login.h); every later
+ * admin route starts with admin_require (admin_session.h).
  */
 #ifndef TILLNET_ADMIN_HTTP_H
 #define TILLNET_ADMIN_HTTP_H

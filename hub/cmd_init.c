@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * tillnet-hub init: create a store in a data folder: hub.conf, hub.db, the
- * store CA and the hub's server certificate. It never touches an existing
- * store, and removes what it wrote if it fails half-way.
+ * store CA, the hub's server certificate and the owner's admin account. It
+ * never touches an existing store, and removes what it wrote if it fails
+ * half-way.
  */
+#include "admin_account.h"
 #include "config.h"
 #include "db.h"
 #include "fsutil.h"
@@ -31,12 +33,26 @@ static const char init_usage[] =
     "usage: tillnet-hub init --data DIR --store NAME [--currency ISO4217]\n"
     "                        [--san NAME_OR_IP ...] [--advertise HOST]\n"
     "                        [--sync-port N] [--admin-port N]\n"
+    "                        [--owner NAME] [--owner-password-file FILE]\n"
     "\n"
     "Create a store in DIR: the store CA (ECDSA P-256), the hub's server\n"
     "certificate, hub.db and hub.conf. The certificate names the host name,\n"
     "localhost, 127.0.0.1, ::1, this machine's LAN addresses and each --san.\n"
     "--advertise is the address put in enrollment codes (default: the first\n"
-    "LAN address, else 127.0.0.1). Refuses to touch an existing store.\n";
+    "LAN address, else 127.0.0.1). Refuses to touch an existing store.\n"
+    "\n"
+    "Also creates the owner's admin account (user name \"owner\" unless --owner)\n"
+    "and prints its one-time password, or takes the password from the first\n"
+    "line of --owner-password-file (at least 12 characters; then nothing is\n"
+    "printed). Either way the first sign-in must change it.\n";
+
+/* Who the owner account is and the password it starts with. */
+struct init_owner {
+	const char *name;
+	const char *password_file;
+	char *password; /* from the file (malloc'd), or generated */
+	char generated[PASSWD_GENERATED_LEN + 1];
+};
 
 struct san_list {
 	char *names[INIT_SANS_MAX];
@@ -148,8 +164,59 @@ static int store_meta(const char *dir, const struct hub_config *cfg)
 	return rc;
 }
 
+/*
+ * The owner's first password: the first line of the file (a trailing new
+ * line is not part of it), or a generated one. EX_* on failure, printed.
+ */
+static int owner_password(struct init_owner *o)
+{
+	size_t len;
+	int rc;
+
+	if (!o->password_file) {
+		if (passwd_generate(o->generated) < 0) {
+			fprintf(stderr, "tillnet-hub init: no random bytes from the kernel\n");
+			return EX_OSERR;
+		}
+		return 0;
+	}
+	rc = fsutil_read(o->password_file, PASSWD_MAX_LEN + 2, &o->password, &len);
+	if (rc < 0) {
+		fprintf(stderr, "tillnet-hub init: --owner-password-file %s: %s\n",
+			o->password_file, rc == -EFBIG ? "longer than a password" : strerror(-rc));
+		return EX_NOINPUT;
+	}
+	if (len > 0 && o->password[len - 1] == '\n')
+		o->password[--len] = '\0';
+	if (len > 0 && o->password[len - 1] == '\r')
+		o->password[--len] = '\0';
+	if (passwd_acceptable(o->password, len) < 0 || strchr(o->password, '\n')) {
+		fprintf(stderr,
+			"tillnet-hub init: --owner-password-file %s: expected one line of %d to "
+			"%d characters\n",
+			o->password_file, PASSWD_MIN_LEN, PASSWD_MAX_LEN);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int store_owner(const char *dir, const struct init_owner *o)
+{
+	const char *password = o->password ? o->password : o->generated;
+	char id[UUID_TEXT_LEN];
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = hub_db_open(dir, 0, &db);
+	if (rc == 0)
+		rc = admin_account_create(db, o->name, ADMIN_OWNER_ROLE, password, strlen(password),
+					  1, db_now_ms(), id);
+	db_close(db);
+	return rc;
+}
+
 static int parse_init_args(int argc, char **argv, const char **data, struct hub_config *cfg,
-			   struct san_list *sans)
+			   struct san_list *sans, struct init_owner *owner)
 {
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
@@ -159,6 +226,8 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 	    {"advertise", required_argument, NULL, 'a'},
 	    {"sync-port", required_argument, NULL, 'p'},
 	    {"admin-port", required_argument, NULL, 'P'},
+	    {"owner", required_argument, NULL, 'o'},
+	    {"owner-password-file", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -224,6 +293,19 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 				return EX_USAGE;
 			}
 			break;
+		case 'o':
+			if (admin_username_valid(optarg) < 0) {
+				fprintf(stderr,
+					"tillnet-hub init: --owner \"%s\": expected 1 to %d of "
+					"A-Z a-z 0-9 . _ -, starting with a letter or digit\n",
+					optarg, ADMIN_USERNAME_MAX);
+				return EX_USAGE;
+			}
+			owner->name = optarg;
+			break;
+		case 'w':
+			owner->password_file = optarg;
+			break;
 		case 'h':
 			fputs(init_usage, stdout);
 			return -1;
@@ -248,6 +330,7 @@ int cmd_init(int argc, char **argv)
 	char hostname[256] = "", first_lan[INET6_ADDRSTRLEN] = "", path[PATH_MAX];
 	struct init_files written = {{0}, 0};
 	struct san_list sans = {{0}, 0};
+	struct init_owner owner = {.name = "owner"};
 	uint8_t fp[PKI_FP_LEN], id[UUID_LEN];
 	char fp_text[PKI_FP_TEXT_LEN];
 	const char *data = NULL;
@@ -255,11 +338,15 @@ int cmd_init(int argc, char **argv)
 	int rc, ex = EX_SOFTWARE;
 
 	config_hub_defaults(&cfg);
-	rc = parse_init_args(argc, argv, &data, &cfg, &sans);
+	rc = parse_init_args(argc, argv, &data, &cfg, &sans, &owner);
 	if (rc != 0) {
 		san_free(&sans);
 		return rc < 0 ? 0 : rc;
 	}
+	ex = owner_password(&owner);
+	if (ex)
+		goto out;
+	ex = EX_SOFTWARE;
 	for (size_t i = 0; i < sizeof(store_files) / sizeof(store_files[0]); i++) {
 		if (fsutil_path(path, sizeof(path), data, store_files[i]) == 0 &&
 		    fsutil_exists(path)) {
@@ -311,7 +398,7 @@ int cmd_init(int argc, char **argv)
 	}
 	written.names[written.n++] = HUB_CONF;
 	written.names[written.n++] = HUB_DB;
-	if (store_meta(data, &cfg) < 0) {
+	if (store_meta(data, &cfg) < 0 || store_owner(data, &owner) < 0) {
 		fprintf(stderr, "tillnet-hub init: cannot create %s/%s\n", data, HUB_DB);
 		goto undo;
 	}
@@ -325,6 +412,15 @@ int cmd_init(int argc, char **argv)
 		printf(" %s", sans.names[i]);
 	printf("\n  terminals reach: %s (sync port %u, admin port %u)\n", cfg.advertise,
 	       cfg.sync_port, cfg.admin_port);
+	if (owner.password)
+		printf("  owner account:   %s, password from %s (change it at the first "
+		       "sign-in)\n",
+		       owner.name, owner.password_file);
+	else
+		printf("  owner account:   %s, one-time password: %s\n"
+		       "                   (shown only this once; the first sign-in at "
+		       "https://%s:%u/ must change it)\n",
+		       owner.name, owner.generated, cfg.advertise, cfg.admin_port);
 	printf("Next: tillnet-hub run --data %s, then tillnet-hub terminal add --data %s "
 	       "--name NAME\n",
 	       data, data);
@@ -342,5 +438,9 @@ out:
 	free(key);
 	free(cert);
 	san_free(&sans);
+	if (owner.password)
+		explicit_bzero(owner.password, strlen(owner.password));
+	free(owner.password);
+	explicit_bzero(owner.generated, sizeof(owner.generated));
 	return ex;
 }

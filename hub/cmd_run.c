@@ -210,7 +210,7 @@ int cmd_run(int argc, char **argv)
 	}
 	uv_loop_init(&r.loop);
 	enroll = (struct enroll_ctx){r.db,	    ca_key,	   ca, cfg.store, cfg.hub_id,
-				     cfg.sync_port, cfg.admin_port};
+				     cfg.sync_port, cfg.admin_port, cfg.advertise, cfg.listen};
 	struct sync_server_options so = {&r.loop,  r.db,    cfg.listen, cfg.sync_port, cert_path,
 					 key_path, ca_path, cfg.store,	cfg.hub_id};
 	struct http_server_options ho = {cfg.listen,	 cfg.admin_port,    cert,   key,

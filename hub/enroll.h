@@ -22,6 +22,13 @@ struct enroll_ctx {
 	const char *hub_id;
 	uint16_t sync_port;
 	uint16_t admin_port;
+	/*
+	 * The addresses the hub is reached at ([hub] advertise and listen):
+	 * the admin routes accept https://ADDRESS:ADMIN_PORT as a request's
+	 * Origin (hub/admin_session.h).
+	 */
+	const char *advertise;
+	const char *listen;
 };
 
 /*

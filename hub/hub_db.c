@@ -149,6 +149,60 @@ static const char *const hub_migrations[] = {
     "  last_error_at INTEGER,"
     "  next_attempt_at INTEGER);"
     "INSERT INTO upstream_state(id) VALUES (1);",
+    /*
+     * 5: people and permissions (docs/security.md). roles.permissions is a
+     * JSON array of patterns (common/perm.h); the built-in roles seeded here
+     * must agree with perm_builtin_roles. A password or PIN is an argon2id
+     * PHC string. sessions keeps the SHA-256 of a session id, never the id.
+     * login_throttle counts consecutive failed sign-ins per user name tried
+     * (kind 'account') and per client address (kind 'address').
+     */
+    "CREATE TABLE roles("
+    "  name TEXT PRIMARY KEY,"
+    "  permissions TEXT NOT NULL"
+    "    CHECK (json_valid(permissions) AND json_type(permissions) = 'array'),"
+    "  discount_ceiling INTEGER NOT NULL CHECK (discount_ceiling BETWEEN 0 AND 100),"
+    "  builtin INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at INTEGER NOT NULL);"
+    "INSERT INTO roles(name, permissions, discount_ceiling, builtin, updated_at) VALUES"
+    "  ('owner', '[\"*\"]', 100, 1, 0),"
+    "  ('manager', '[\"order.*\",\"sale.discount.*\",\"cash.*\",\"drawer.open\","
+    "\"catalog.edit\",\"staff.manage\",\"terminals.manage\",\"reports.view\","
+    "\"upstream.resolve\"]', 50, 1, 0),"
+    "  ('cashier', '[\"sale.discount.line\",\"cash.open\",\"cash.close\",\"cash.in\"]',"
+    "   10, 1, 0);"
+    "CREATE TABLE accounts("
+    "  id TEXT PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  password TEXT NOT NULL,"
+    "  role TEXT NOT NULL REFERENCES roles(name),"
+    "  must_change_password INTEGER NOT NULL DEFAULT 1,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    "  id_hash BLOB PRIMARY KEY,"
+    "  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_seen_at INTEGER NOT NULL,"
+    "  address TEXT NOT NULL);"
+    "CREATE INDEX sessions_account ON sessions(account_id);"
+    "CREATE TABLE login_throttle("
+    "  kind TEXT NOT NULL CHECK (kind IN ('account', 'address')),"
+    "  key TEXT NOT NULL,"
+    "  failures INTEGER NOT NULL,"
+    "  last_failure_at INTEGER NOT NULL,"
+    "  locked_until INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (kind, key));"
+    "CREATE TABLE staff("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL REFERENCES roles(name),"
+    "  pin TEXT,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -1192,3 +1192,131 @@ def make_test_tls(directory, name="upstream"):
     with open(paths[2], "wb") as f:
         f.write(ca.public_bytes(serialization.Encoding.PEM))
     return tuple(paths)
+
+
+# ------------------------------------------------------ admin sessions
+#
+# The owner's account that init makes, and a small HTTPS client that keeps a
+# session cookie and a CSRF token the way the admin page does, used by
+# test_admin_session.py. Requests may come from another loopback address
+# (127.0.0.2, ...) to tell per-address throttling from per-account.
+
+import re  # noqa: E402
+
+SESSION_COOKIE = "tillnet_session"
+
+
+def one_time_password(init_stdout):
+    """The owner's one-time password printed by tillnet-hub init."""
+    m = re.search(r"one-time password: (\S+)", init_stdout)
+    assert m, "init printed no one-time password:\n%s" % init_stdout
+    return m.group(1)
+
+
+class AdminResponse:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # [(name, value)], as received
+        self.body = body        # parsed JSON, text, or None when empty
+
+    def header(self, name):
+        values = self.header_all(name)
+        assert len(values) <= 1, "%s sent %d times: %r" % (name, len(values), values)
+        return values[0] if values else None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def code(self):
+        return self.body["error"]["code"] if isinstance(self.body, dict) and \
+            "error" in self.body else None
+
+    def __repr__(self):
+        return "AdminResponse(%d, %r, %r)" % (self.status, self.headers, self.body)
+
+
+class AdminClient:
+    """One browser: its cookie, its CSRF token, its Origin, its address."""
+
+    def __init__(self, hub, source=LOOPBACK):
+        self.hub = hub
+        self.source = source
+        self.cookie = None
+        self.csrf = None
+        self.origin = "https://%s:%d" % (LOOPBACK, hub.admin_port)
+
+    def request(self, method, path, body=None, headers=None, origin=True, csrf=True,
+                cookie=True):
+        conn = http.client.HTTPSConnection(LOOPBACK, self.hub.admin_port,
+                                           context=self.hub.tls_context(), timeout=DEADLINE,
+                                           source_address=(self.source, 0))
+        hdrs = {}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+            body = (body if isinstance(body, str) else json.dumps(body)).encode()
+        if origin:
+            hdrs["Origin"] = origin if isinstance(origin, str) else self.origin
+        if csrf and self.csrf:
+            hdrs["X-CSRF-Token"] = csrf if isinstance(csrf, str) else self.csrf
+        if cookie and self.cookie:
+            hdrs["Cookie"] = "%s=%s" % (SESSION_COOKIE,
+                                        cookie if isinstance(cookie, str) else self.cookie)
+        hdrs.update(headers or {})
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            res = conn.getresponse()
+            data = res.read()
+            got_headers = res.getheaders()
+        finally:
+            conn.close()
+        ctype = dict((k.lower(), v) for k, v in got_headers).get("content-type", "")
+        if not data:
+            parsed = None
+        elif ctype.startswith("application/json"):
+            parsed = json.loads(data)
+        else:
+            parsed = data.decode("utf-8", "replace")
+        return AdminResponse(res.status, got_headers, parsed)
+
+    def take_session(self, res):
+        """Keep the session id from Set-Cookie and the CSRF token from the body."""
+        m = re.match(r"%s=([^;]*);" % SESSION_COOKIE, res.header("Set-Cookie") or "")
+        assert m and m.group(1), "no session cookie in %r" % (res,)
+        self.cookie = m.group(1)
+        self.csrf = res.body["csrfToken"]
+
+    def login(self, username, password, **kw):
+        res = self.request("POST", "/api/v1/session",
+                           {"username": username, "password": password}, csrf=False, **kw)
+        if res.status == 200:
+            self.take_session(res)
+        return res
+
+    def change_password(self, current, new, **kw):
+        res = self.request("POST", "/api/v1/session/password",
+                           {"currentPassword": current, "newPassword": new}, **kw)
+        if res.status == 200:
+            self.take_session(res)
+        return res
+
+    def whoami(self, **kw):
+        return self.request("GET", "/api/v1/session", **kw)
+
+    def logout(self, **kw):
+        return self.request("DELETE", "/api/v1/session", **kw)
+
+
+class _WorldAdmin:
+    def admin_hub(self, name="hub", start=True, init_args=()):
+        """A hub whose owner's one-time password is kept as hub.owner_password."""
+        h = Hub(self, name, "Corner Shop")
+        res = h.init(*init_args)
+        h.init_stdout = res.stdout
+        h.owner_password = one_time_password(res.stdout) if not init_args else None
+        if start:
+            h.start()
+        return h
+
+
+_add_methods(World, _WorldAdmin)
