@@ -85,8 +85,8 @@ static size_t put_i64(char *p, int64_t v)
 
 char *event_log_encode(int64_t seq, const char *origin, int64_t at, const char *op, size_t *len)
 {
-	static const char k_seq[] = "{\"seq\":", k_origin[] = ",\"origin\":",
-			  k_at[] = ",\"at\":", k_op[] = ",\"op\":";
+	static const char k_seq[] = "{\"seq\":", k_origin[] = ",\"origin\":", k_at[] = ",\"at\":",
+			  k_op[] = ",\"op\":";
 	size_t olen = strlen(op), qlen, n = 0;
 	char *quoted = NULL, *text;
 
@@ -101,16 +101,16 @@ char *event_log_encode(int64_t seq, const char *origin, int64_t at, const char *
 			return NULL;
 		qlen = strlen(quoted);
 	}
-	text = malloc(sizeof(k_seq) + sizeof(k_origin) + sizeof(k_at) + sizeof(k_op) + qlen +
-		      olen + 2 * 24 + 2);
+	text = malloc(sizeof(k_seq) + sizeof(k_origin) + sizeof(k_at) + sizeof(k_op) + qlen + olen +
+		      2 * 24 + 2);
 	if (!text) {
 		free(quoted);
 		return NULL;
 	}
-#define PUT(s, l)                                                                              \
-	do {                                                                                   \
-		memcpy(text + n, (s), (l));                                                    \
-		n += (l);                                                                      \
+#define PUT(s, l)                                                                                  \
+	do {                                                                                       \
+		memcpy(text + n, (s), (l));                                                        \
+		n += (l);                                                                          \
 	} while (0)
 	PUT(k_seq, sizeof(k_seq) - 1);
 	n += put_i64(text + n, seq);
@@ -198,10 +198,9 @@ int event_log_page(sqlite3 *db, int64_t after, int64_t upto, const char *skip_or
 	sqlite3_bind_int(st, 4, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t len;
-		char *text = event_log_encode(sqlite3_column_int64(st, 0),
-					      (const char *)sqlite3_column_text(st, 1),
-					      sqlite3_column_int64(st, 2),
-					      (const char *)sqlite3_column_text(st, 3), &len);
+		char *text = event_log_encode(
+		    sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3), &len);
 
 		if (!text || event_page_add(page, text, len) < 0) {
 			free(text);
