@@ -113,6 +113,8 @@ static int upstream_key(struct config_parse *p, int line, const char *key, const
 	if (strcmp(key, "backoff_max_ms") == 0)
 		return set_uint(p, line, sec, key, value, 1000, 86400000,
 				&c->upstream_backoff_max_ms);
+	if (strcmp(key, "timeout_ms") == 0)
+		return set_uint(p, line, sec, key, value, 100, 600000, &c->upstream_timeout_ms);
 	snprintf(p->err, p->errlen, "%s line %d: unknown key \"%s\" in section [upstream]", p->file,
 		 line, key);
 	return -EINVAL;
@@ -273,6 +275,7 @@ void config_hub_defaults(struct hub_config *c)
 	c->upstream_batch_max = 50;
 	c->upstream_batch_interval_ms = 1000;
 	c->upstream_backoff_max_ms = 300000;
+	c->upstream_timeout_ms = 30000;
 }
 
 void config_term_defaults(struct term_config *c)
@@ -330,10 +333,10 @@ int config_hub_save(const char *path, const struct hub_config *c)
 		m = snprintf(text + n, sizeof(text) - (size_t)n,
 			     "\n[upstream]\nurl = %s\ntoken_file = %s\ntoken_command = %s\n"
 			     "ca = %s\nbatch_max = %u\nbatch_interval_ms = %u\n"
-			     "backoff_max_ms = %u\n",
+			     "backoff_max_ms = %u\ntimeout_ms = %u\n",
 			     c->upstream_url, c->upstream_token_file, c->upstream_token_command,
 			     c->upstream_ca, c->upstream_batch_max, c->upstream_batch_interval_ms,
-			     c->upstream_backoff_max_ms);
+			     c->upstream_backoff_max_ms, c->upstream_timeout_ms);
 		if (m < 0 || (size_t)m >= sizeof(text) - (size_t)n)
 			return -ENAMETOOLONG;
 		n += m;

@@ -33,6 +33,7 @@ struct hub_config {
 	uint32_t upstream_batch_max;			  /* batch_max: 1-1000, default 50 */
 	uint32_t upstream_batch_interval_ms;		  /* batch_interval_ms: default 1000 */
 	uint32_t upstream_backoff_max_ms;		  /* backoff_max_ms: default 300000 */
+	uint32_t upstream_timeout_ms; /* timeout_ms: a whole request, 100-600000, default 30000 */
 };
 
 struct term_config {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The upstream forwarder on curl's multi-socket interface and the hub's
- * libuv loop (see upstream_fwd.h).
+ * The upstream forwarder's decisions on the hub's libuv loop (see
+ * upstream_fwd.h): what to send and when, and what an answer means. The
+ * HTTP request itself is upstream_curl.c's; the token, upstream_token.c's.
  *
  * A note on the one request: at most one batch is in flight. A tick timer
  * collects new records from the event log and, when nothing is in flight
@@ -16,19 +17,17 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "upstream_curl.h"
 #include "upstream_proto.h"
 #include "upstream_store.h"
 #include "upstream_token.h"
 #include "uuid.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define UPSTREAM_TICK_MS	    100
-#define UPSTREAM_TIMEOUT_MS	    30000
 #define UPSTREAM_CONNECT_TIMEOUT_MS 10000
 #define UPSTREAM_BACKOFF_BASE_MS    1000
 #define UPSTREAM_COLLECT_PAGES	    8 /* per tick: keeps one tick short */
@@ -39,30 +38,18 @@ struct upstream_fwd {
 	struct hub_config cfg;
 	char url[CONFIG_UPSTREAM_MAX + 16]; /* {base}/batch-sync */
 	char token[UPSTREAM_TOKEN_MAX];
+	int need_token;			      /* read the file or run the command before sending */
+	struct upstream_token_run *token_run; /* the token command running; NULL: none */
 	struct backoff backoff;
 	uint64_t not_before; /* uv_now: no request before (backoff) */
-	int auth_retried;    /* the last answer was a 401 and the token was re-read */
+	int auth_retried;    /* the last answer was a 401 and the token was read again */
 	int stopping;
-	int curl_ready; /* curl_global_init succeeded */
-	uv_timer_t tick, curl_timer;
-	CURLM *multi;
-	/* The request in flight (easy != NULL). */
-	CURL *easy;
-	struct curl_slist *headers;
-	char *body;
+	uv_timer_t tick;
+	struct upstream_curl *http; /* NULL: no upstream configured */
+	/* The batch in flight (upstream_curl_busy), or being chosen. */
 	struct upstream_batch batch;
 	char batch_id[UUID_TEXT_LEN];
-	char *resp;
-	size_t resp_len, resp_cap;
-	int resp_over;
-	char retry_after[64];
-	char curl_err[CURL_ERROR_SIZE];
-};
-
-struct fwd_sock {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	struct upstream_fwd *f;
+	char retry_after[64]; /* of the last answer, for transient() */
 };
 
 static void fwd_run(struct upstream_fwd *f);
@@ -96,178 +83,88 @@ int upstream_fwd_configure(struct hub_config *cfg, const struct upstream_flags *
 		return 0;
 	if (upstream_proto_check_url(cfg->upstream_url, err, errlen) < 0)
 		return -EINVAL;
-	/* A token that cannot be read now would only fail later, less clearly. */
-	if (upstream_token_get(cfg->upstream_token_file, cfg->upstream_token_command, token,
-			       sizeof(token), err, errlen) < 0)
+	if (cfg->upstream_token_command[0])
+		return 0; /* not run here: see below */
+	if (!cfg->upstream_token_file[0]) {
+		snprintf(err, errlen,
+			 "no upstream token: give --upstream-token-file or "
+			 "--upstream-token-command ([upstream] token_file or token_command)");
+		return -EINVAL;
+	}
+	/*
+	 * A token file that cannot be read now would only fail later, less
+	 * clearly. A token command is not run here: it may need the network
+	 * (an identity server), and a hub must start offline; its failures
+	 * show in status as lastErrorCode "token".
+	 */
+	if (upstream_token_read_file(cfg->upstream_token_file, token, sizeof(token), err, errlen) <
+	    0)
 		return -EINVAL;
 	return 0;
 }
 
-/* ------------------------------------------------ curl on the libuv loop */
+/* ------------------------------------------------------------ the token */
 
-static void sock_closed(uv_handle_t *h)
+static void token_fetched(void *arg, int status, const char *token, const char *err);
+static void transient(struct upstream_fwd *f, const char *code, const char *message);
+
+/*
+ * 1 when a request may go with the token held. A token to get (at start,
+ * after a 401, after a failed attempt) is read from the file at once (a
+ * local read), or asked of the command, whose answer comes back through
+ * token_fetched: meanwhile nothing is sent and the loop goes on relaying.
+ */
+static int token_ready(struct upstream_fwd *f)
 {
-	free(h->data);
-}
+	char err[512];
+	int rc;
 
-static void check_done(struct upstream_fwd *f);
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-	struct fwd_sock *s = h->data;
-	struct upstream_fwd *f = s->f;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(f->multi, s->fd, flags, &running);
-	check_done(f);
-}
-
-static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct upstream_fwd *f = userp;
-	struct fwd_sock *s = socketp;
-	int events = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			uv_poll_stop(&s->poll);
-			uv_close((uv_handle_t *)&s->poll, sock_closed);
-			curl_multi_assign(f->multi, fd, NULL);
-		}
+	if (f->token_run)
+		return 0;
+	if (!f->need_token)
+		return 1;
+	if (f->cfg.upstream_token_command[0]) {
+		rc = upstream_token_fetch(f->loop, f->cfg.upstream_token_command,
+					  UPSTREAM_TOKEN_TIMEOUT_MS, token_fetched, f,
+					  &f->token_run, err, sizeof(err));
+		if (rc < 0)
+			transient(f, "token", rc == -ENOMEM ? "out of memory" : err);
 		return 0;
 	}
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -1;
-		if (uv_poll_init_socket(f->loop, &s->poll, fd) < 0) {
-			free(s);
-			return -1;
-		}
-		s->fd = fd;
-		s->f = f;
-		s->poll.data = s;
-		curl_multi_assign(f->multi, fd, s);
+	if (upstream_token_read_file(f->cfg.upstream_token_file, f->token, sizeof(f->token), err,
+				     sizeof(err)) < 0) {
+		transient(f, "token", err);
+		return 0;
 	}
-	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	uv_poll_start(&s->poll, events, on_poll);
-	return 0;
+	f->need_token = 0;
+	return 1;
 }
 
-static void on_curl_timeout(uv_timer_t *t)
+static void token_fetched(void *arg, int status, const char *token, const char *err)
 {
-	struct upstream_fwd *f = t->data;
-	int running;
+	struct upstream_fwd *f = arg;
 
-	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(f);
-}
-
-static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
-{
-	struct upstream_fwd *f = userp;
-
-	if (timeout_ms < 0)
-		uv_timer_stop(&f->curl_timer);
-	else
-		uv_timer_start(&f->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
-	return 0;
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct upstream_fwd *f = userp;
-	size_t n = size * nmemb, cap;
-	char *grown;
-
-	if (f->resp_len + n > UPSTREAM_RESPONSE_MAX) {
-		f->resp_over = 1;
-		return 0; /* curl stops: an answer this big is not one we can read */
+	f->token_run = NULL;
+	if (status < 0) {
+		transient(f, "token", err);
+		return;
 	}
-	if (f->resp_len + n + 1 > f->resp_cap) {
-		cap = f->resp_cap ? f->resp_cap : 4096;
-		while (cap < f->resp_len + n + 1)
-			cap *= 2;
-		grown = realloc(f->resp, cap);
-		if (!grown)
-			return 0;
-		f->resp = grown;
-		f->resp_cap = cap;
-	}
-	memcpy(f->resp + f->resp_len, data, n);
-	f->resp_len += n;
-	f->resp[f->resp_len] = '\0';
-	return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct upstream_fwd *f = userp;
-	size_t n = size * nmemb, v;
-
-	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-		v = n - 12;
-		if (v >= sizeof(f->retry_after))
-			v = sizeof(f->retry_after) - 1;
-		memcpy(f->retry_after, data + 12, v);
-		f->retry_after[v] = '\0';
-		f->retry_after[strcspn(f->retry_after, "\r\n")] = '\0';
-	}
-	return n;
+	snprintf(f->token, sizeof(f->token), "%s", token);
+	f->need_token = 0;
+	log_debug("upstream: token read from the token command");
+	if (!f->stopping)
+		fwd_run(f);
 }
 
 /* ---------------------------------------------------------- one request */
 
-static void request_clear(struct upstream_fwd *f)
-{
-	if (f->easy) {
-		curl_multi_remove_handle(f->multi, f->easy);
-		curl_easy_cleanup(f->easy);
-		f->easy = NULL;
-	}
-	curl_slist_free_all(f->headers);
-	f->headers = NULL;
-	free(f->body);
-	f->body = NULL;
-	free(f->resp);
-	f->resp = NULL;
-	f->resp_len = f->resp_cap = 0;
-	f->resp_over = 0;
-	f->retry_after[0] = '\0';
-	f->curl_err[0] = '\0';
-	upstream_batch_clear(&f->batch);
-}
-
-static int add_header(struct upstream_fwd *f, const char *name, const char *value)
-{
-	char line[UPSTREAM_TOKEN_MAX + 64];
-	struct curl_slist *l;
-
-	/* "Expect:" with no value stops curl waiting for a 100 Continue. */
-	snprintf(line, sizeof(line), "%s:%s%s", name, value[0] ? " " : "", value);
-	l = curl_slist_append(f->headers, line);
-	if (!l)
-		return -ENOMEM;
-	f->headers = l;
-	return 0;
-}
-
 static int request_start(struct upstream_fwd *f)
 {
-	char auth[UPSTREAM_TOKEN_MAX + 16];
+	struct upstream_curl_request req;
 	const char **records;
 	uint8_t raw[UUID_LEN];
+	char *body = NULL;
 	size_t len;
-	CURL *e;
 	int rc;
 
 	rc = uuid_v7(raw);
@@ -280,44 +177,27 @@ static int request_start(struct upstream_fwd *f)
 	for (size_t i = 0; i < f->batch.n; i++)
 		records[i] = f->batch.items[i].record;
 	rc = upstream_proto_body(f->cfg.store, f->cfg.hub_id, f->batch_id, db_now_ms(), records,
-				 f->batch.n, &f->body, &len);
+				 f->batch.n, &body, &len);
 	free(records);
 	if (rc < 0)
 		return rc;
-	snprintf(auth, sizeof(auth), "Bearer %s", f->token);
-	if (add_header(f, "Authorization", auth) < 0 ||
-	    add_header(f, "Idempotency-Key", f->batch_id) < 0 ||
-	    add_header(f, "Content-Type", "application/json") < 0 ||
-	    add_header(f, "Expect", "") < 0)
-		return -ENOMEM;
-	e = curl_easy_init();
-	if (!e)
-		return -ENOMEM;
-	f->easy = e;
-	curl_easy_setopt(e, CURLOPT_URL, f->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->curl_err);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)UPSTREAM_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)UPSTREAM_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (f->cfg.upstream_ca[0])
-		curl_easy_setopt(e, CURLOPT_CAINFO, f->cfg.upstream_ca);
 	rc = upstream_store_mark_sent(f->db, &f->batch, f->batch_id, db_now_ms());
+	if (rc < 0) {
+		free(body);
+		return rc;
+	}
+	memset(&req, 0, sizeof(req));
+	req.url = f->url;
+	req.token = f->token;
+	req.idempotency_key = f->batch_id;
+	req.ca = f->cfg.upstream_ca;
+	req.timeout_ms = (long)f->cfg.upstream_timeout_ms;
+	req.connect_timeout_ms = UPSTREAM_CONNECT_TIMEOUT_MS;
+	if (req.connect_timeout_ms > req.timeout_ms)
+		req.connect_timeout_ms = req.timeout_ms;
+	rc = upstream_curl_send(f->http, &req, body, len); /* takes the body */
 	if (rc < 0)
 		return rc;
-	if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
-		return -ENOMEM;
 	log_debug("upstream: batch %s of %zu records sent", f->batch_id, f->batch.n);
 	return 0;
 }
@@ -339,15 +219,15 @@ static void transient(struct upstream_fwd *f, const char *code, const char *mess
 	upstream_store_note_error(f->db, code, message, db_now_ms(), db_now_ms() + delay);
 }
 
-static void settle_200(struct upstream_fwd *f)
+static void settle_200(struct upstream_fwd *f, const struct upstream_curl_answer *a)
 {
 	struct upstream_result *res = NULL;
 	size_t n = 0, skipped = 0, unanswered = 0;
 	json_t *doc = NULL;
 	char err[256];
 
-	if (upstream_proto_results(f->resp ? f->resp : "", f->resp_len, &doc, &res, &n, &skipped,
-				   err, sizeof(err)) < 0) {
+	if (upstream_proto_results(a->body, a->body_len, &doc, &res, &n, &skipped, err,
+				   sizeof(err)) < 0) {
 		transient(f, "bad-answer", err);
 		return;
 	}
@@ -367,41 +247,30 @@ static void settle_200(struct upstream_fwd *f)
 	json_decref(doc);
 }
 
-static void request_done(struct upstream_fwd *f, CURLcode cc)
+/* The answer to the batch in flight (upstream_curl's callback). */
+static void request_done(void *arg, const struct upstream_curl_answer *a)
 {
+	struct upstream_fwd *f = arg;
 	char code[32], message[512];
-	long status = 0;
 
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK || f->resp_over) {
+	snprintf(f->retry_after, sizeof(f->retry_after), "%s", a->retry_after);
+	if (a->error_code) {
 		f->auth_retried = 0;
-		snprintf(message, sizeof(message), "%s",
-			 f->resp_over	  ? "upstream's answer is too large"
-			 : f->curl_err[0] ? f->curl_err
-					  : curl_easy_strerror(cc));
-		transient(f,
-			  f->resp_over			   ? "bad-answer"
-			  : cc == CURLE_OPERATION_TIMEDOUT ? "timeout"
-							   : "unreachable",
-			  message);
-		return;
+		transient(f, a->error_code, a->error);
+		goto done;
 	}
-	snprintf(code, sizeof(code), "http-%ld", status);
-	switch (upstream_proto_classify(status)) {
+	snprintf(code, sizeof(code), "http-%ld", a->status);
+	switch (upstream_proto_classify(a->status)) {
 	case UPSTREAM_OK:
 		f->auth_retried = 0;
-		settle_200(f);
+		settle_200(f, a);
 		break;
 	case UPSTREAM_AUTH:
 		if (!f->auth_retried) {
-			/* The token expired or was replaced: read it again and go at once. */
+			/* The token expired or was replaced: get it again and go at once. */
 			f->auth_retried = 1;
-			if (upstream_token_get(f->cfg.upstream_token_file,
-					       f->cfg.upstream_token_command, f->token,
-					       sizeof(f->token), message, sizeof(message)) < 0)
-				log_error("upstream: %s", message);
-			log_info("upstream: 401 Unauthorized: token read again, sending again");
+			f->need_token = 1;
+			log_info("upstream: 401 Unauthorized: getting the token again");
 			break;
 		}
 		f->auth_retried = 0;
@@ -409,37 +278,24 @@ static void request_done(struct upstream_fwd *f, CURLcode cc)
 		break;
 	case UPSTREAM_TRANSIENT:
 		f->auth_retried = 0;
-		upstream_proto_error_message(f->resp, f->resp_len, status, message,
+		upstream_proto_error_message(a->body, a->body_len, a->status, message,
 					     sizeof(message));
 		transient(f, code, message);
 		break;
 	case UPSTREAM_PARK:
 		f->auth_retried = 0;
-		upstream_proto_error_message(f->resp, f->resp_len, status, message,
+		upstream_proto_error_message(a->body, a->body_len, a->status, message,
 					     sizeof(message));
-		log_error("upstream: HTTP %ld for batch %s: %s: %zu records parked", status,
+		log_error("upstream: HTTP %ld for batch %s: %s: %zu records parked", a->status,
 			  f->batch_id, message, f->batch.n);
 		upstream_store_park_batch(f->db, &f->batch, code, message, db_now_ms());
 		break;
 	}
-}
-
-static void check_done(struct upstream_fwd *f)
-{
-	CURLMsg *msg;
-	int left, done = 0;
-
-	while ((msg = curl_multi_info_read(f->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE || msg->easy_handle != f->easy)
-			continue;
-		request_done(f, msg->data.result);
-		done = 1;
-	}
-	if (done) {
-		request_clear(f);
-		if (!f->stopping)
-			fwd_run(f);
-	}
+done:
+	f->retry_after[0] = '\0';
+	upstream_batch_clear(&f->batch);
+	if (!f->stopping)
+		fwd_run(f);
 }
 
 /* ------------------------------------------------------------ the queue */
@@ -455,7 +311,8 @@ static void fwd_run(struct upstream_fwd *f)
 		if (added)
 			log_debug("upstream: %d records queued", added);
 	}
-	if (!f->multi || f->easy || f->stopping || uv_now(f->loop) < f->not_before)
+	if (!f->http || upstream_curl_busy(f->http) || f->stopping ||
+	    uv_now(f->loop) < f->not_before)
 		return;
 	if (upstream_store_next_batch(f->db, f->cfg.upstream_batch_max, &f->batch) < 0)
 		return;
@@ -466,9 +323,14 @@ static void fwd_run(struct upstream_fwd *f)
 		upstream_batch_clear(&f->batch);
 		return;
 	}
+	/* A batch is due: a token first (a command answers later, through token_fetched). */
+	if (!token_ready(f)) {
+		upstream_batch_clear(&f->batch);
+		return;
+	}
 	rc = request_start(f);
 	if (rc < 0) {
-		request_clear(f);
+		upstream_batch_clear(&f->batch);
 		transient(f, "hub", "cannot start a request to upstream");
 	}
 }
@@ -488,7 +350,6 @@ int upstream_fwd_start(uv_loop_t *loop, sqlite3 *db, const struct hub_config *cf
 		       struct upstream_fwd **out)
 {
 	struct upstream_fwd *f;
-	char err[512];
 	size_t n;
 
 	*out = NULL;
@@ -498,40 +359,32 @@ int upstream_fwd_start(uv_loop_t *loop, sqlite3 *db, const struct hub_config *cf
 	f->loop = loop;
 	f->db = db;
 	f->cfg = *cfg;
+	f->need_token = 1;
 	backoff_init(&f->backoff, UPSTREAM_BACKOFF_BASE_MS, cfg->upstream_backoff_max_ms);
 	uv_timer_init(loop, &f->tick);
-	uv_timer_init(loop, &f->curl_timer);
-	f->tick.data = f->curl_timer.data = f;
+	f->tick.data = f;
 	if (cfg->upstream_url[0]) {
 		n = strlen(cfg->upstream_url);
 		while (n > 0 && cfg->upstream_url[n - 1] == '/')
 			n--;
 		snprintf(f->url, sizeof(f->url), "%.*s/batch-sync", (int)n, cfg->upstream_url);
-		if (upstream_token_get(cfg->upstream_token_file, cfg->upstream_token_command,
-				       f->token, sizeof(f->token), err, sizeof(err)) < 0)
-			log_error("upstream: %s", err); /* upstream's 401 will tell */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (upstream_curl_new(loop, request_done, f, &f->http) < 0)
 			goto fail;
-		f->curl_ready = 1;
-		f->multi = curl_multi_init();
-		if (!f->multi)
-			goto fail;
-		curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-		curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-		curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-		curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 		log_info("upstream: forwarding to %s", f->url);
 	} else {
 		log_info("upstream: none configured; completed sales are kept pending");
 	}
 	if (upstream_store_started(db, cfg->upstream_url[0] ? cfg->upstream_url : NULL) < 0)
 		goto fail;
+	/* The token is got at start (a command on the loop), and again after a 401. */
+	if (f->http)
+		token_ready(f);
 	uv_timer_start(&f->tick, on_tick, 0, UPSTREAM_TICK_MS);
 	*out = f;
 	return 0;
 fail:
 	upstream_fwd_stop(f);
-	*out = f; /* its timers are closing: the caller runs the loop, then frees */
+	*out = f; /* its handles are closing: the caller runs the loop, then frees */
 	return -EIO;
 }
 
@@ -540,19 +393,16 @@ void upstream_fwd_stop(struct upstream_fwd *f)
 	if (!f || f->stopping)
 		return;
 	f->stopping = 1;
-	if (f->easy)
+	if (f->http && upstream_curl_busy(f->http))
 		log_info("upstream: stopping with batch %s in flight: it goes again at the next "
 			 "start",
 			 f->batch_id);
-	request_clear(f);
-	if (f->multi) {
-		curl_multi_cleanup(f->multi);
-		f->multi = NULL;
-	}
+	upstream_curl_close(f->http);
+	upstream_batch_clear(&f->batch);
+	upstream_token_cancel(f->token_run);
+	f->token_run = NULL;
 	uv_timer_stop(&f->tick);
-	uv_timer_stop(&f->curl_timer);
 	uv_close((uv_handle_t *)&f->tick, NULL);
-	uv_close((uv_handle_t *)&f->curl_timer, NULL);
 	upstream_store_started(f->db, f->cfg.upstream_url[0] ? f->cfg.upstream_url : NULL);
 }
 
@@ -560,7 +410,6 @@ void upstream_fwd_free(struct upstream_fwd *f)
 {
 	if (!f)
 		return;
-	if (f->curl_ready)
-		curl_global_cleanup();
+	upstream_curl_free(f->http);
 	free(f);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hub's upstream forwarder: collects completed records from the event
- * log into hub.db's queue and sends them to the back office in batches, on
- * curl's multi-socket interface driven by the hub's libuv loop
- * (docs/upstream.md, docs/adr/0001). Every function runs on that loop.
+ * log into hub.db's queue and sends them to the back office in batches
+ * (through upstream_curl.h, on the hub's libuv loop; docs/upstream.md,
+ * docs/adr/0001). Every function runs on that loop.
  */
 #ifndef TILLNET_UPSTREAM_FWD_H
 #define TILLNET_UPSTREAM_FWD_H

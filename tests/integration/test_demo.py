@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""scripts/demo brings up a hub and two connected terminals on loopback,
-prints what a person needs, and stops everything cleanly on Ctrl-C."""
+"""scripts/demo brings up a hub and two connected terminals on loopback, and
+the reference upstream the hub forwards the sample sales to; it prints what
+a person needs, and stops everything cleanly on Ctrl-C."""
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ def term_status(data):
 
 
 def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_path):
+    upstream_port = free_port()
     ui = free_port()
     for _ in range(50):
         if _port_free(ui + 1):
@@ -33,7 +35,7 @@ def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_pat
         ui = free_port()
     env = dict(os.environ, TILLNET_DEMO_DIR=str(tmp_path / "demo"), TILLNET_BUILD=str(BUILD),
                TILLNET_SYNC_PORT=str(free_port()), TILLNET_ADMIN_PORT=str(free_port()),
-               TILLNET_UI_PORT=str(ui))
+               TILLNET_UI_PORT=str(ui), TILLNET_UPSTREAM_PORT=str(upstream_port))
     log = open(tmp_path / "demo.out", "w+")
     demo = subprocess.Popen([str(ROOT / "scripts/demo")], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -63,8 +65,18 @@ def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_pat
         orders = subprocess.run([str(BUILD / "hub/tillnet-hub"), "orders", "export", "--data",
                                  str(tmp_path / "demo/hub")],
                                 capture_output=True, text=True, timeout=20)
-        receipts = sorted(json.loads(l)["receipt"] for l in orders.stdout.splitlines())
+        at_hub = [json.loads(l) for l in orders.stdout.splitlines()]
+        receipts = sorted(o["receipt"] for o in at_hub)
         assert receipts == ["T01-000001", "T01-000002", "T02-000001"], receipts
+        # The back office got the three sales, to the cent per terminal.
+        totals = {}
+        for o in at_hub:
+            code = o["receipt"].split("-")[0]
+            totals[code] = totals.get(code, 0) + o["total"]
+        expected = "upstream: 3 records received, totals per terminal: " + ", ".join(
+            "%s %d.%02d" % (t, v // 100, v % 100) for t, v in sorted(totals.items()))
+        assert expected in out, out
+        assert "http://127.0.0.1:%d/tillnet" % upstream_port in out, out
         for n, theirs in ((1, 1), (2, 2)):
             export = subprocess.run([str(BUILD / "terminal/tillnet-term"), "orders", "export",
                                      "--data", str(tmp_path / "demo" / f"till{n}")],
@@ -81,6 +93,7 @@ def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_pat
     assert rc == 0
     log.seek(0)
     assert "demo: stopped" in log.read()
+    assert not _port_listening(upstream_port), "the reference upstream runs after Ctrl-C"
     for n in (1, 2):
         st = term_status(tmp_path / "demo" / f"till{n}")
         assert not st["running"] and st["sync"]["state"] == "stopped"
@@ -93,3 +106,8 @@ def _port_free(port):
             return True
         except OSError:
             return False
+
+
+def _port_listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

@@ -10,10 +10,11 @@ Outages are shortened so that each test stays well under 30 s: the 503
 storm lasts 6 s with backoff_max_ms = 2000 (the default cap is 5 min).
 """
 import collections
+import email.utils
 import time
 
-from conftest import (EX_CONFIG, EX_DATAERR, HUB_BIN, hub_configure_upstream, run_cli, run_json,
-                      wait_until)
+from conftest import (EX_CONFIG, EX_DATAERR, HUB_BIN, LOOPBACK, hub_configure_upstream,
+                      make_test_tls, poll_until, port_open, run_cli, run_json, wait_until)
 
 # Batches go 0.2 s after their oldest record rather than 1 s: faster tests.
 FAST = {"batch_interval_ms": 200, "backoff_max_ms": 2000}
@@ -145,6 +146,161 @@ def test_token_command_is_used(world):
     t1.wait_catalog()
     sale = t1.sell("COF:1")
     wait_forwarded(hub, 1, procs=[hub.proc, up.proc])
+    assert_once_each(up, [sale["orderId"]])
+
+
+def test_a_slow_token_command_does_not_stall_the_relay(world):
+    """The token command runs off the hub's loop: while it sleeps 2 s (after a
+    401), a sale still reaches the other terminal within a second."""
+    up = world.upstream()
+    hub = world.hub(start=False)
+    runs = world.tmp / "token-command-runs"
+    command = "date +%%s.%%N >> %s; sleep 2; echo %s" % (runs, up.token)
+    hub_configure_upstream(hub, up, token_command=command, **FAST)
+    hub.start()
+    hub.import_catalog("sku,name,barcode,price,tax_rate\nCOF,Coffee,,250,20\n")
+    t1, t2 = world.enrolled_terminal(hub, "till1"), world.enrolled_terminal(hub, "till2")
+    t1.wait_catalog()
+    t2.wait_catalog()
+
+    def started():
+        return len(runs.read_text().split()) if runs.exists() else 0
+
+    wait_until("the token command's first run (at start)", started, lambda n: n >= 1,
+               procs=[hub.proc])
+    first = t1.sell("COF:1")
+    wait_forwarded(hub, 1, procs=[hub.proc, up.proc])
+    # A 401: the hub runs the command again, and it sleeps 2 s.
+    up.control(fail401Once=True)
+    second = t1.sell("COF:2")
+    wait_until("the token command's second run (after the 401)", started, lambda n: n >= 2,
+               procs=[hub.proc])
+    began = time.monotonic()
+    sale = t1.sell("COF:3")
+    sold_at = time.monotonic()
+    poll_until("till2 to mirror %s" % sale["receipt"], lambda: t2.order(sale["orderId"]),
+               lambda o: o is not None and o["syncState"] == "mirror")
+    relayed = time.monotonic() - sold_at
+    # The command was still sleeping during the relay: the test tested something.
+    assert time.monotonic() - began < 2.0, "the relay was not measured while the command ran"
+    assert relayed <= 1.0, "with the token command running, a sale took %.3f s to relay" % relayed
+    wait_forwarded(hub, 3, procs=[hub.proc, up.proc])
+    assert_once_each(up, [first["orderId"], second["orderId"], sale["orderId"]])
+    assert up.stats()["http"].get("401") == 1
+
+
+def test_a_failing_token_command_is_a_transient_error_naming_it(world):
+    up = world.upstream()
+    hub = world.hub(start=False)
+    hub_configure_upstream(hub, up, token_command="echo no token here >&2; exit 3", **FAST)
+    hub.start()
+    hub.import_catalog("sku,name,barcode,price,tax_rate\nCOF,Coffee,,250,20\n")
+    t1 = world.enrolled_terminal(hub, "till1")
+    t1.wait_catalog()
+    t1.sell("COF:1")
+    st = wait_until("the token error in status, the sale pending", lambda: upstream_status(hub),
+                    lambda s: s["lastErrorCode"] == "token" and s["pending"] == 1,
+                    procs=[hub.proc])
+    assert "the upstream token command" in st["lastError"], st
+    assert "exit 3" in st["lastError"] and "exit status 3" in st["lastError"], st
+    assert st["parked"] == 0 and up.stats()["records"] == 0
+    assert "no token here" in hub.log_text()  # its stderr goes to the hub's log
+
+
+def test_a_token_command_that_prints_nothing_is_named(world):
+    up = world.upstream()
+    hub = world.hub(start=False)
+    hub_configure_upstream(hub, up, token_command="true", **FAST)
+    hub.start()
+    hub.import_catalog("sku,name,barcode,price,tax_rate\nCOF,Coffee,,250,20\n")
+    t1 = world.enrolled_terminal(hub, "till1")
+    t1.wait_catalog()
+    t1.sell("COF:1")
+    st = wait_until("the token error in status", lambda: upstream_status(hub),
+                    lambda s: s["lastErrorCode"] == "token", procs=[hub.proc])
+    assert st["lastError"] == 'the upstream token command "true" printed no token on its first line'
+
+
+def start_hub_with(hub, *extra):
+    """hub.start() with more `run` flags (e.g. --upstream-ca)."""
+    hub.runs += 1
+    hub.proc = hub.world.procs.start(
+        "%s (run %d)" % (hub.name, hub.runs),
+        [HUB_BIN, "run", "--data", hub.data, "--listen", LOOPBACK] + [str(a) for a in extra],
+        hub.world.tmp / ("%s.log" % hub.name))
+    wait_until("%s to listen" % hub.name,
+               lambda: port_open(hub.sync_port) and port_open(hub.admin_port), procs=[hub.proc])
+
+
+def https_shop(world, ca):
+    tls = make_test_tls(world.tmp)
+    up = world.upstream(tls=tls)
+    assert up.url.startswith("https://")
+    hub = world.hub(start=False)
+    hub_configure_upstream(hub, up, **FAST)
+    start_hub_with(hub, *(("--upstream-ca", tls[2]) if ca else ()))
+    hub.import_catalog("sku,name,barcode,price,tax_rate\nCOF,Coffee,,250,20\n")
+    t1 = world.enrolled_terminal(hub, "till1")
+    t1.wait_catalog()
+    return up, hub, t1
+
+
+def test_https_upstream_verified_with_the_given_ca(world):
+    up, hub, t1 = https_shop(world, ca=True)
+    sales = [t1.sell("COF:1"), t1.sell("COF:2")]
+    wait_forwarded(hub, 2, procs=[hub.proc, up.proc])
+    assert_once_each(up, [s["orderId"] for s in sales])
+    assert upstream_status(hub)["url"].startswith("https://")
+
+
+def test_https_upstream_with_an_unknown_ca_is_a_transient_error(world):
+    up, hub, t1 = https_shop(world, ca=False)
+    t1.sell("COF:1")
+    st = wait_until("a certificate error in status", lambda: upstream_status(hub),
+                    lambda s: s["lastErrorCode"] == "unreachable", procs=[hub.proc])
+    assert "certificate" in st["lastError"].lower(), st
+    assert (st["pending"], st["parked"], st["forwarded"]) == (1, 0, 0), st
+    assert isinstance(st["nextAttemptAt"], int)
+    assert up.stats()["records"] == 0 and up.stats()["requests"] == 0
+
+
+def assert_retry_after_honoured(world, retry_after, floor_ms):
+    up, hub, (t1,), _ = shop_with_upstream(world)
+    # backoff_max_ms is 2000 (FAST): only Retry-After can make the hub wait 3 s or more.
+    up.control(fail429ForMs=3000, retryAfter=retry_after())
+    sale = t1.sell("COF:1")
+    st = wait_until("the hub to see 429", lambda: upstream_status(hub),
+                    lambda s: s["lastErrorCode"] == "http-429", procs=[hub.proc])
+    assert st["nextAttemptAt"] - st["lastErrorAt"] >= floor_ms, st
+    assert st["parked"] == 0
+    wait_forwarded(hub, 1, procs=[hub.proc, up.proc])
+    assert_once_each(up, [sale["orderId"]])
+    # The 429 window ends before the hub may try again: one 429, no more.
+    assert up.stats()["http"].get("429") == 1, up.stats()
+
+
+def test_429_retry_after_in_seconds_is_honoured(world):
+    assert_retry_after_honoured(world, lambda: "4", 3900)
+
+
+def test_429_retry_after_as_an_http_date_is_honoured(world):
+    # An HTTP date has whole seconds: 6 s ahead is at least 5 s ahead of the
+    # control request, and the hub sees its 429 well within 2 s of it.
+    assert_retry_after_honoured(
+        world, lambda: email.utils.formatdate(time.time() + 6, usegmt=True), 3000)
+
+
+def test_a_request_that_times_out_is_transient(world):
+    up, hub, (t1,), _ = shop_with_upstream(world, timeout_ms=1000)
+    up.control(delayMs=4000)
+    sale = t1.sell("COF:1")
+    st = wait_until("a timeout in status", lambda: upstream_status(hub),
+                    lambda s: s["lastErrorCode"] == "timeout", procs=[hub.proc])
+    assert st["parked"] == 0 and st["forwarded"] == 0, st
+    assert "timed out" in st["lastError"].lower(), st
+    up.control(delayMs=0)
+    wait_forwarded(hub, 1, procs=[hub.proc, up.proc])
+    # Upstream may have stored the timed-out request too: once each all the same.
     assert_once_each(up, [sale["orderId"]])
 
 

@@ -132,6 +132,29 @@ def test_fail503_answers_503_with_retry_after_then_recovers(up):
     assert up.stats()["http"]["503"] >= 1
 
 
+def test_fail429_answers_429_with_the_given_retry_after_then_recovers(up):
+    # Without retryAfter: "1" second.
+    up.control(fail429ForMs=60000)
+    rec = upstream_record()
+    status, headers, body = up.sync([rec])
+    assert status == 429 and headers["Retry-After"] == "1", (status, headers)
+    assert body["error"]["code"] == "too-many-requests", body
+    date = "Wed, 21 Oct 2037 07:28:00 GMT"
+    assert up.control(retryAfter=date)["retryAfter"] == date
+    status, headers, _ = up.sync([rec])
+    assert status == 429 and headers["Retry-After"] == date, (status, headers)
+    up.control(retryAfter="7")
+    assert up.sync([rec])[1]["Retry-After"] == "7"
+    assert up.records() == []
+    assert up.control(fail429ForMs=0)["fail429ForMs"] == 0
+    assert up.results([rec])[rec["id"]]["result"] == "accepted"
+    assert up.stats()["http"]["429"] == 3
+    status, _, body = up.request("POST", "/control", {"retryAfter": "two\nlines"})
+    assert status == 400 and body["error"]["field"] == "retryAfter", body
+    status, _, body = up.request("POST", "/control", {"fail429ForMs": -1})
+    assert status == 400 and body["error"]["field"] == "fail429ForMs", body
+
+
 def test_fail503_from_the_command_line(world):
     up = world.upstream(start=False, args=["--fail503-for-ms", "60000"])
     up.start()

@@ -256,9 +256,15 @@ static void upref_batch_sync(struct upref_api *api, const struct upref_request *
 			   "the token has expired (fail401Once): get a new one and retry");
 		return;
 	case UPREF_FAULT_503:
-		res->retry_after = 1;
+		snprintf(res->retry_after, sizeof(res->retry_after), "1");
 		upref_fail(res, 503, "unavailable",
 			   "upstream is unavailable for a while (fail503ForMs): retry later");
+		return;
+	case UPREF_FAULT_429:
+		snprintf(res->retry_after, sizeof(res->retry_after), "%s",
+			 api->faults.retry_after[0] ? api->faults.retry_after : "1");
+		upref_fail(res, 429, "too-many-requests",
+			   "too many requests (fail429ForMs): retry after %s", res->retry_after);
 		return;
 	case UPREF_FAULT_500:
 		upref_fail(res, 500, "internal",

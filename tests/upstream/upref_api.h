@@ -30,11 +30,11 @@ struct upref_request {
 
 struct upref_response {
 	unsigned int status;
-	char *body;	      /* JSON text the adapter frees; NULL: out of memory */
-	int retry_after;      /* seconds for a Retry-After header; 0: none */
-	int bearer_challenge; /* add WWW-Authenticate: Bearer */
-	int64_t delay_ms;     /* answer this much later */
-	int drop;	      /* send part of the body, then close the connection */
+	char *body; /* JSON text the adapter frees; NULL: out of memory */
+	char retry_after[UPREF_RETRY_AFTER_MAX]; /* a Retry-After header's value; "": none */
+	int bearer_challenge;			 /* add WWW-Authenticate: Bearer */
+	int64_t delay_ms;			 /* answer this much later */
+	int drop; /* send part of the body, then close the connection */
 };
 
 struct upref_api_options {

@@ -50,6 +50,8 @@ enum upref_fault upref_faults_next(struct upref_faults *f, int64_t now_ms)
 	}
 	if (now_ms < f->fail503_until_ms)
 		return UPREF_FAULT_503;
+	if (now_ms < f->fail429_until_ms)
+		return UPREF_FAULT_429;
 	if (f->random500_percent > 0 &&
 	    upref_next_random(&f->rng) % 100 < (uint64_t)f->random500_percent)
 		return UPREF_FAULT_500;
@@ -166,8 +168,8 @@ static int upref_control_rule(json_t *body, const char *name, int *has, struct u
 }
 
 static const char *const upref_control_names[] = {
-    "fail503ForMs", "fail401Once", "token",   "random500Percent", "seed",
-    "reject",	    "conflict",	   "delayMs", "dropNext",	  "reset"};
+    "fail503ForMs", "fail401Once", "token", "random500Percent", "seed",	     "reject", "conflict",
+    "delayMs",	    "dropNext",	   "reset", "fail429ForMs",	"retryAfter"};
 
 static int upref_control_check_names(json_t *body, struct upref_error *err)
 {
@@ -204,6 +206,34 @@ static int upref_control_bool(json_t *body, const char *name, int *has, int *out
 	return 0;
 }
 
+/*
+ * "retryAfter": the Retry-After text the 429s carry, sent as it is, so that
+ * a test can give seconds ("3") or an HTTP date; printable ASCII only, since
+ * it goes into a header.
+ */
+static int upref_control_retry_after(json_t *body, struct upref_control *c, struct upref_error *err)
+{
+	json_t *v = json_object_get(body, "retryAfter");
+	const char *t;
+
+	if (!v)
+		return 0;
+	t = json_string_value(v);
+	if (!t || !t[0] || strlen(t) >= sizeof(c->retry_after))
+		goto bad;
+	for (const char *p = t; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			goto bad;
+	c->has_retry_after = 1;
+	snprintf(c->retry_after, sizeof(c->retry_after), "%s", t);
+	return 0;
+bad:
+	return upref_error_set(err, 400, "bad-field", "retryAfter",
+			       "retryAfter must be a header value of 1 to %d printable characters, "
+			       "e.g. \"3\" or an HTTP date",
+			       UPREF_RETRY_AFTER_MAX - 1);
+}
+
 int upref_control_parse(const char *body, size_t len, struct upref_control *c,
 			struct upref_error *err)
 {
@@ -227,6 +257,11 @@ int upref_control_parse(const char *body, size_t len, struct upref_control *c,
 	if (rc == 0)
 		rc = upref_control_int(root, "fail503ForMs", 0, UPREF_MAX_FAIL_MS, &c->has_fail503,
 				       &c->fail503_ms, err);
+	if (rc == 0)
+		rc = upref_control_int(root, "fail429ForMs", 0, UPREF_MAX_FAIL_MS, &c->has_fail429,
+				       &c->fail429_ms, err);
+	if (rc == 0)
+		rc = upref_control_retry_after(root, c, err);
 	if (rc == 0)
 		rc = upref_control_bool(root, "fail401Once", &c->has_fail401, &c->fail401, err);
 	if (rc == 0)
@@ -275,6 +310,10 @@ void upref_control_apply(struct upref_faults *f, struct upref_control *c, int64_
 		upref_faults_clear(f);
 	if (c->has_fail503)
 		f->fail503_until_ms = c->fail503_ms ? now_ms + c->fail503_ms : 0;
+	if (c->has_fail429)
+		f->fail429_until_ms = c->fail429_ms ? now_ms + c->fail429_ms : 0;
+	if (c->has_retry_after)
+		snprintf(f->retry_after, sizeof(f->retry_after), "%s", c->retry_after);
 	if (c->has_fail401)
 		f->fail401_once = c->fail401;
 	/* A new share starts a new sequence, so that a test can count on it. */
@@ -319,11 +358,14 @@ static json_t *upref_rule_describe(const struct upref_rule *r)
 json_t *upref_faults_describe(const struct upref_faults *f, int64_t now_ms)
 {
 	int64_t left = f->fail503_until_ms > now_ms ? f->fail503_until_ms - now_ms : 0;
+	int64_t left429 = f->fail429_until_ms > now_ms ? f->fail429_until_ms - now_ms : 0;
 
 	/* "o" steals the rules' objects, also when the pack fails. */
-	return json_pack("{s:I, s:b, s:i, s:o, s:o, s:I, s:I}", "fail503ForMs", (json_int_t)left,
-			 "fail401Once", f->fail401_once, "random500Percent", f->random500_percent,
-			 "reject", upref_rule_describe(&f->reject), "conflict",
+	return json_pack("{s:I, s:I, s:s, s:b, s:i, s:o, s:o, s:I, s:I}", "fail503ForMs",
+			 (json_int_t)left, "fail429ForMs", (json_int_t)left429, "retryAfter",
+			 f->retry_after[0] ? f->retry_after : "1", "fail401Once", f->fail401_once,
+			 "random500Percent", f->random500_percent, "reject",
+			 upref_rule_describe(&f->reject), "conflict",
 			 upref_rule_describe(&f->conflict), "delayMs", (json_int_t)f->delay_ms,
 			 "dropNext", (json_int_t)f->drop_next);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The misbehaviours the reference upstream can be told to show (POST
- * {base}/control and the command line): 503 for a while, one 401, a seeded
+ * {base}/control and the command line): 503 or 429 for a while, one 401, a seeded
  * share of 500s, rules that reject or conflict records, a delay, dropped
  * answers. Pure: no I/O; the caller passes the monotonic time.
  */
@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPREF_DEFAULT_SEED 1
-#define UPREF_MAX_DELAY_MS 600000 /* ten minutes: longer is a typo */
-#define UPREF_MAX_FAIL_MS  86400000
+#define UPREF_DEFAULT_SEED    1
+#define UPREF_MAX_DELAY_MS    600000 /* ten minutes: longer is a typo */
+#define UPREF_MAX_FAIL_MS     86400000
+#define UPREF_RETRY_AFTER_MAX 64 /* a Retry-After value: seconds or an HTTP date */
 
 /* Records whose value at dot path `field` equals `equals` get `code`. */
 struct upref_rule {
@@ -28,6 +29,8 @@ struct upref_rule {
 
 struct upref_faults {
 	int64_t fail503_until_ms; /* monotonic ms; batch requests before it get 503 */
+	int64_t fail429_until_ms; /* monotonic ms; batch requests before it get 429 */
+	char retry_after[UPREF_RETRY_AFTER_MAX]; /* sent with 429: "" is "1" */
 	int fail401_once;
 	int random500_percent;
 	uint64_t rng;
@@ -41,8 +44,10 @@ struct upref_faults {
 struct upref_control {
 	int reset;
 	int has_fail503, has_fail401, has_random500, has_seed, has_reject, has_conflict;
-	int has_delay, has_drop;
+	int has_delay, has_drop, has_fail429, has_retry_after;
 	int64_t fail503_ms;
+	int64_t fail429_ms;
+	char retry_after[UPREF_RETRY_AFTER_MAX];
 	int fail401;
 	char *token; /* NULL when not changed */
 	int random500;
@@ -52,7 +57,13 @@ struct upref_control {
 	int64_t drop_next;
 };
 
-enum upref_fault { UPREF_FAULT_NONE, UPREF_FAULT_401, UPREF_FAULT_503, UPREF_FAULT_500 };
+enum upref_fault {
+	UPREF_FAULT_NONE,
+	UPREF_FAULT_401,
+	UPREF_FAULT_503,
+	UPREF_FAULT_429,
+	UPREF_FAULT_500
+};
 
 /* upref_faults_init: behaving well. upref_faults_clear frees the rules and behaves well again. */
 void upref_faults_init(struct upref_faults *f);
@@ -60,7 +71,8 @@ void upref_faults_clear(struct upref_faults *f);
 
 /*
  * upref_faults_next: the whole-request fault the next batch request gets,
- * in this order: the one 401, then 503 while it lasts, then a seeded draw
+ * in this order: the one 401, then 503 while it lasts, then 429 while it
+ * lasts (Retry-After: the `retryAfter` text, verbatim), then a seeded draw
  * for 500. Consumes the one 401 and a draw.
  */
 enum upref_fault upref_faults_next(struct upref_faults *f, int64_t now_ms);

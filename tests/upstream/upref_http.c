@@ -138,7 +138,6 @@ static enum MHD_Result upref_queue(struct upref_exchange *x)
 {
 	struct upref_response *res = &x->res;
 	struct MHD_Response *r = NULL;
-	char retry_after[24];
 	enum MHD_Result ok;
 
 	if (res->body)
@@ -157,9 +156,8 @@ static enum MHD_Result upref_queue(struct upref_exchange *x)
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	if (res->retry_after > 0) {
-		snprintf(retry_after, sizeof(retry_after), "%d", res->retry_after);
-		if (MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry_after) !=
+	if (res->retry_after[0]) {
+		if (MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, res->retry_after) !=
 		    MHD_YES) {
 			MHD_destroy_response(r);
 			return MHD_NO;
