@@ -85,12 +85,22 @@ int proto_op_decode(json_t *op, struct proto_op *out, struct proto_error *err)
 			rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "payload",
 					     "payload: expected an object");
 	}
+	/* Optional: ops from before staff existed, and the benchmark's, have neither. */
+	if (rc == 0 && json_object_get(op, "actor"))
+		rc = get_uuid(op, "actor", out->actor, err);
+	if (rc == 0 && json_object_get(op, "approver")) {
+		rc = get_uuid(op, "approver", out->approver, err);
+		if (rc == 0 && !out->actor[0])
+			rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "approver",
+					     "approver: an op with an approver needs an actor");
+	}
 	return rc;
 }
 
 char *proto_op_canonical(json_t *op)
 {
-	static const char *const keys[] = {"kind", "entity", "entityId", "rev", "payload"};
+	static const char *const keys[] = {"kind",    "entity", "entityId", "rev",
+					   "payload", "actor",	"approver"};
 	json_t *c = json_object();
 	char *text;
 

@@ -19,6 +19,8 @@
 #define PROTO_OP_ORDER_RELEASE "order.release"
 #define PROTO_OP_ORDER_CLAIM   "order.claim"
 #define PROTO_OP_CATALOG_PUT   "catalog.put"
+#define PROTO_OP_STAFF_PUT     "staff.put"
+#define PROTO_OP_ROLE_PUT      "role.put"
 
 /* Results of an op, and their codes. */
 #define PROTO_RESULT_APPLIED   "applied"
@@ -46,7 +48,9 @@ struct proto_op {
 	char entity_id[PROTO_ID_LEN];
 	int64_t rev;
 	int64_t at;
-	json_t *payload; /* borrowed from the op object */
+	json_t *payload;	     /* borrowed from the op object */
+	char actor[PROTO_ID_LEN];    /* the staff member who made it; "" when absent */
+	char approver[PROTO_ID_LEN]; /* the manager who stepped up; "" when absent */
 };
 
 struct proto_claim {
@@ -65,13 +69,16 @@ int proto_push_decode(json_t *msg, json_t **ops, struct proto_error *err);
 /*
  * proto_op_decode: an op a terminal pushed: opId and entityId UUIDs, kind
  * order.put or order.release, entity "order", rev 1 .. 2^53, at a clock,
- * payload an object. Field names in errors are the op's own ("rev").
+ * payload an object; actor and approver, when present, staff ids (UUIDs),
+ * and an approver only with an actor. Field names in errors are the op's
+ * own ("rev").
  */
 int proto_op_decode(json_t *op, struct proto_op *out, struct proto_error *err);
 
 /*
  * proto_op_canonical: the text that says whether two ops with one opId are
- * the same: kind, entity, entityId, rev and payload, members sorted, compact.
+ * the same: kind, entity, entityId, rev, payload, actor and approver, members
+ * sorted, compact.
  * The caller frees it; NULL when out of memory.
  */
 char *proto_op_canonical(json_t *op);

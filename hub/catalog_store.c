@@ -297,15 +297,20 @@ int catalog_store_has(sqlite3 *db, const char *sku)
 	return rc;
 }
 
-static int read_items(sqlite3 *db, json_t *items)
+/* read_items: `limit` items from `offset` in sku order (-1: all of them). */
+static int read_items(sqlite3 *db, json_t *items, int64_t offset, int limit)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_prepare(db, "SELECT sku, name, barcode, price, tax_rate FROM catalog ORDER BY sku",
+	rc = db_prepare(db,
+			"SELECT sku, name, barcode, price, tax_rate FROM catalog ORDER BY sku "
+			"LIMIT ? OFFSET ?",
 			&st);
 	if (rc < 0)
 		return rc;
+	sqlite3_bind_int(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sku = (const char *)sqlite3_column_text(st, 0);
 		const char *name = (const char *)sqlite3_column_text(st, 1);
@@ -347,7 +352,7 @@ int catalog_store_snapshot(sqlite3 *db, json_t **items, int64_t *version)
 		goto fail;
 	rc = catalog_store_version(db, version);
 	if (rc == 0)
-		rc = read_items(db, arr);
+		rc = read_items(db, arr, 0, -1);
 	if (rc < 0) {
 		db_exec(db, "ROLLBACK TO catalog_snapshot");
 		db_exec(db, "RELEASE catalog_snapshot");
@@ -361,5 +366,96 @@ int catalog_store_snapshot(sqlite3 *db, json_t **items, int64_t *version)
 fail:
 	*version = 0;
 	json_decref(arr);
+	return rc;
+}
+
+static int count_items(sqlite3 *db, int64_t *total)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "SELECT count(*) FROM catalog", &st);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	rc = db_check(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "count the catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_store_page(sqlite3 *db, int64_t offset, int limit, json_t **items, int64_t *version,
+		       int64_t *total)
+{
+	json_t *arr;
+	int rc;
+
+	*items = NULL;
+	*version = 0;
+	*total = 0;
+	arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	rc = db_exec(db, "SAVEPOINT catalog_page");
+	if (rc < 0)
+		goto fail;
+	rc = catalog_store_version(db, version);
+	if (rc == 0)
+		rc = count_items(db, total);
+	if (rc == 0)
+		rc = read_items(db, arr, offset, limit);
+	if (rc < 0)
+		db_exec(db, "ROLLBACK TO catalog_page");
+	if (db_exec(db, "RELEASE catalog_page") < 0 && rc == 0)
+		rc = -EIO;
+	if (rc < 0)
+		goto fail;
+	*items = arr;
+	return 0;
+fail:
+	json_decref(arr);
+	return rc;
+}
+
+int catalog_store_get(sqlite3 *db, const char *sku, json_t **item)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+	int rc;
+
+	*item = NULL;
+	rc = db_prepare(db,
+			"SELECT sku, name, barcode, price, tax_rate, version, updated_at FROM "
+			"catalog WHERE sku = ?",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, sku, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = db_check(db, rc, "read a catalog item");
+		goto out;
+	}
+	o = item_json((const char *)sqlite3_column_text(st, 0),
+		      (const char *)sqlite3_column_text(st, 1),
+		      (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3),
+		      sqlite3_column_int(st, 4));
+	if (!o ||
+	    json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, 5))) < 0 ||
+	    json_object_set_new(o, "updatedAt", json_integer(sqlite3_column_int64(st, 6))) < 0) {
+		json_decref(o);
+		o = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	*item = o;
 	return rc;
 }

@@ -54,4 +54,20 @@ int catalog_store_has(sqlite3 *db, const char *sku);
  */
 int catalog_store_snapshot(sqlite3 *db, json_t **items, int64_t *version);
 
+/*
+ * catalog_store_page: items `offset` .. `offset + limit - 1` in sku order
+ * (the wire form, as catalog_store_snapshot), the catalog version and how
+ * many items it holds, read consistently. The caller json_decref's *items.
+ * 0 or a negative errno.
+ */
+int catalog_store_page(sqlite3 *db, int64_t offset, int limit, json_t **items, int64_t *version,
+		       int64_t *total);
+
+/*
+ * catalog_store_get: one item in the wire form plus "version" (the catalog
+ * version it last changed in) and "updatedAt" (ms). -ENOENT when the
+ * catalog has no such sku. The caller json_decref's *item.
+ */
+int catalog_store_get(sqlite3 *db, const char *sku, json_t **item);
+
 #endif

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "hub.h"
 #include "hub_db.h"
+#include "orders_store.h"
 #include "registry.h"
 #include "sync_apply.h"
 
@@ -62,96 +63,6 @@ static int parse(int argc, char **argv, const char *usage, const char **data, co
 	return 0;
 }
 
-static void csv_field(FILE *out, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static json_t *col_int_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL
-		   ? json_null()
-		   : json_integer(sqlite3_column_int64(st, col));
-}
-
-static int export_orders(sqlite3 *db, FILE *out, int csv)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db,
-			"SELECT o.id, o.origin, ot.short_code, o.owner, wt.short_code, o.receipt, "
-			"o.receipt_seq, o.status, o.released, o.rev, o.total, o.tax_total, "
-			"o.created_at, o.completed_at, o.received_at, o.updated_at, o.seq, o.doc "
-			"FROM orders o LEFT JOIN terminals ot ON ot.id = o.origin LEFT JOIN "
-			"terminals wt ON wt.id = o.owner ORDER BY o.origin, o.receipt_seq, "
-			"o.created_at, o.id",
-			&st);
-	if (rc < 0)
-		return rc;
-	if (csv)
-		fputs("id,origin,origin_code,owner,owner_code,receipt,receipt_seq,status,released,"
-		      "rev,total,tax_total,created_at,completed_at,received_at,updated_at,seq\n",
-		      out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (csv) {
-			for (int i = 0; i < 17; i++) {
-				if (i)
-					fputc(',', out);
-				csv_field(out, (const char *)sqlite3_column_text(st, i));
-			}
-			fputc('\n', out);
-			continue;
-		}
-		json_t *doc = json_loads((const char *)sqlite3_column_text(st, 17), 0, NULL);
-		json_t *row = json_pack(
-		    "{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:o, s:s, s:b, s:I, s:O?, s:O?, s:I, s:I, "
-		    "s:I, s:o, s:I, s:I, s:I}",
-		    "id", sqlite3_column_text(st, 0), "origin", sqlite3_column_text(st, 1),
-		    "originCode", sqlite3_column_text(st, 2), "owner", sqlite3_column_text(st, 3),
-		    "ownerCode", sqlite3_column_text(st, 4), "receipt", sqlite3_column_text(st, 5),
-		    "receiptSeq", col_int_or_null(st, 6), "status", sqlite3_column_text(st, 7),
-		    "released", sqlite3_column_int(st, 8), "rev",
-		    (json_int_t)sqlite3_column_int64(st, 9), "lines",
-		    doc ? json_object_get(doc, "lines") : NULL, "payments",
-		    doc ? json_object_get(doc, "payments") : NULL, "total",
-		    (json_int_t)sqlite3_column_int64(st, 10), "taxTotal",
-		    (json_int_t)sqlite3_column_int64(st, 11), "createdAt",
-		    (json_int_t)sqlite3_column_int64(st, 12), "completedAt",
-		    col_int_or_null(st, 13), "receivedAt", (json_int_t)sqlite3_column_int64(st, 14),
-		    "updatedAt", (json_int_t)sqlite3_column_int64(st, 15), "seq",
-		    (json_int_t)sqlite3_column_int64(st, 16));
-		char *line = row ? json_dumps(row, JSON_COMPACT) : NULL;
-
-		json_decref(doc);
-		json_decref(row);
-		if (!line) {
-			rc = -ENOMEM;
-			break;
-		}
-		fprintf(out, "%s\n", line);
-		free(line);
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_check(db, rc, "export orders");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int cmd_orders(int argc, char **argv)
 {
 	const char *data = NULL, *format = "jsonl";
@@ -177,7 +88,7 @@ int cmd_orders(int argc, char **argv)
 		fprintf(stderr, "tillnet-hub: cannot open %s/%s\n", data, HUB_DB);
 		return EX_CONFIG;
 	}
-	rc = export_orders(db, stdout, strcmp(format, "csv") == 0);
+	rc = orders_store_export(db, stdout, strcmp(format, "csv") == 0);
 	db_close(db);
 	return rc < 0 ? EX_IOERR : 0;
 }
@@ -246,7 +157,6 @@ int cmd_conflicts(int argc, char **argv)
 	    "rejections (a bad field, an unknown SKU, totals that do not add up), each\n"
 	    "with the op as the terminal sent it and the version the hub kept.\n";
 	const char *data = NULL;
-	sqlite3_stmt *st = NULL;
 	json_t *list = NULL;
 	sqlite3 *db = NULL;
 	int ex, json = 0, rc;
@@ -258,36 +168,7 @@ int cmd_conflicts(int argc, char **argv)
 		fprintf(stderr, "tillnet-hub: cannot open %s/%s\n", data, HUB_DB);
 		return EX_CONFIG;
 	}
-	rc = db_prepare(
-	    db,
-	    "SELECT r.op_id, r.terminal_id, t.short_code, r.entity_id, r.result, r.code, "
-	    "r.field, r.message, r.op, r.stored, r.at FROM refused_ops r LEFT JOIN "
-	    "terminals t ON t.id = r.terminal_id ORDER BY r.id",
-	    &st);
-	list = json_array();
-	while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *stored = (const char *)sqlite3_column_text(st, 9);
-		json_t *op =
-		    json_loads((const char *)sqlite3_column_text(st, 8), JSON_DECODE_ANY, NULL);
-
-		json_array_append_new(
-		    list,
-		    json_pack("{s:s?, s:s, s:s?, s:s?, s:s, s:s, s:s?, s:s, s:o, s:o, s:I}", "opId",
-			      sqlite3_column_text(st, 0), "terminalId", sqlite3_column_text(st, 1),
-			      "terminalCode", sqlite3_column_text(st, 2), "orderId",
-			      sqlite3_column_text(st, 3), "result", sqlite3_column_text(st, 4),
-			      "code", sqlite3_column_text(st, 5), "field",
-			      sqlite3_column_text(st, 6), "message", sqlite3_column_text(st, 7),
-			      "op", op ? op : json_null(), "stored",
-			      stored ? json_loads(stored, 0, NULL) : json_null(), "at",
-			      (json_int_t)sqlite3_column_int64(st, 10)));
-		rc = 0;
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_check(db, rc, "list refused ops");
-	sqlite3_finalize(st);
+	rc = orders_store_refused(db, &list);
 	db_close(db);
 	if (rc < 0) {
 		json_decref(list);

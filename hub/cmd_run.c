@@ -80,6 +80,16 @@ static void on_watch(uv_timer_t *timer)
 	}
 }
 
+/* An admin route wrote to hub.db on our own connection: act as on_watch does. */
+static void on_admin_change(void *arg)
+{
+	struct hub_run *r = arg;
+
+	sync_server_enforce_revocations(r->sync);
+	sync_server_log_changed(r->sync);
+	upstream_fwd_poke(r->upstream);
+}
+
 static int parse_run_args(int argc, char **argv, const char **data, const char **listen,
 			  uint16_t *sync_port, uint16_t *admin_port, int *verbose,
 			  struct upstream_flags *up)
@@ -210,7 +220,8 @@ int cmd_run(int argc, char **argv)
 	}
 	uv_loop_init(&r.loop);
 	enroll = (struct enroll_ctx){r.db,	    ca_key,	   ca, cfg.store, cfg.hub_id,
-				     cfg.sync_port, cfg.admin_port, cfg.advertise, cfg.listen};
+				     cfg.sync_port, cfg.admin_port, cfg.advertise, cfg.listen, &cfg,
+				     on_admin_change, &r};
 	struct sync_server_options so = {&r.loop,  r.db,    cfg.listen, cfg.sync_port, cert_path,
 					 key_path, ca_path, cfg.store,	cfg.hub_id};
 	struct http_server_options ho = {cfg.listen,	 cfg.admin_port,    cert,   key,

@@ -6,14 +6,11 @@
  */
 #include "config.h"
 #include "db.h"
-#include "event_log.h"
 #include "fsutil.h"
 #include "hub.h"
 #include "hub_db.h"
+#include "hub_status.h"
 #include "pidlock.h"
-#include "pki.h"
-#include "registry.h"
-#include "upstream_admin.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -36,11 +33,11 @@ int cmd_status(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char path[PATH_MAX], fp_text[PKI_FP_TEXT_LEN] = "";
-	const char *data = NULL;
+	const char *data = NULL, *fp_text;
+	char path[PATH_MAX];
 	struct hub_config cfg;
-	uint8_t fp[PKI_FP_LEN];
-	json_t *terminals = NULL, *out = NULL, *t, *sync = NULL, *upstream = NULL;
+	/* Borrowed from `out`. */
+	json_t *terminals, *sync, *upstream, *out = NULL, *t;
 	sqlite3 *db = NULL;
 	char *ca = NULL;
 	pid_t holder = 0;
@@ -69,29 +66,18 @@ int cmd_status(int argc, char **argv)
 		ex = hub_read_file(data, HUB_CA_CERT, &ca);
 	if (ex)
 		goto out;
-	if (pki_fingerprint(ca, fp) == 0)
-		pki_fingerprint_format(fp, fp_text);
 	if (fsutil_path(path, sizeof(path), data, HUB_PIDFILE) == 0)
 		pidlock_holder(path, &holder);
-	if (hub_db_open(data, 0, &db) < 0 || registry_list(db, holder != 0, &terminals) < 0 ||
-	    event_log_status_json(db, &sync) < 0 ||
-	    upstream_admin_status_json(db, holder != 0, cfg.upstream_url, db_now_ms(), &upstream) <
-		0) {
+	if (hub_db_open(data, 0, &db) < 0 ||
+	    hub_status_json(db, &cfg, ca, (long)holder, db_now_ms(), &out) < 0) {
 		fprintf(stderr, "tillnet-hub status: cannot read %s/%s\n", data, HUB_DB);
 		ex = EX_CONFIG;
 		goto out;
 	}
-	out = json_pack("{s:b, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:O}", "running", holder != 0,
-			"store", cfg.store, "hubId", cfg.hub_id, "currency", cfg.currency, "listen",
-			cfg.listen, "syncPort", (int)cfg.sync_port, "adminPort",
-			(int)cfg.admin_port, "caFingerprint", fp_text, "terminals", terminals);
-	if (!out) {
-		ex = EX_SOFTWARE;
-		goto out;
-	}
-	json_object_set_new(out, "pid", holder ? json_integer(holder) : json_null());
-	json_object_set(out, "sync", sync);
-	json_object_set(out, "upstream", upstream);
+	terminals = json_object_get(out, "terminals");
+	sync = json_object_get(out, "sync");
+	upstream = json_object_get(out, "upstream");
+	fp_text = json_string_value(json_object_get(out, "caFingerprint"));
 	if (json) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -140,9 +126,6 @@ int cmd_status(int argc, char **argv)
 	}
 out:
 	json_decref(out);
-	json_decref(terminals);
-	json_decref(sync);
-	json_decref(upstream);
 	db_close(db);
 	free(ca);
 	return ex;

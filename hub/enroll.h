@@ -14,6 +14,8 @@
 #include "enroll_code.h"
 #include "http_mhd.h"
 
+struct hub_config;
+
 struct enroll_ctx {
 	sqlite3 *db;
 	const char *ca_key_pem;
@@ -29,6 +31,16 @@ struct enroll_ctx {
 	 */
 	const char *advertise;
 	const char *listen;
+	/* The whole configuration, for GET /api/v1/status (hub/admin_status.c). */
+	const struct hub_config *cfg;
+	/*
+	 * Called after an admin route wrote to hub.db through `db`: the
+	 * running hub's PRAGMA data_version watch only sees other processes'
+	 * writes, so revocations, catalog events and upstream retries made
+	 * here are announced this way. NULL: nobody to tell.
+	 */
+	void (*changed)(void *arg);
+	void *changed_arg;
 };
 
 /*

@@ -203,6 +203,43 @@ static const char *const hub_migrations[] = {
     "  active INTEGER NOT NULL DEFAULT 1,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /*
+     * 6: staff sync and flagged ops. staff_log and role_log keep every
+     * version of a staff member's role and of a role's patterns with the
+     * hub time it took effect, so that an op is re-checked against the role
+     * its actor held when it was made (hub/staff_check.c). flags are the
+     * ops the hub kept although they did not hold (docs/security.md). meta
+     * 'people_version' counts staff and role changes, as 'catalog_version'
+     * counts the catalog's.
+     */
+    "CREATE TABLE staff_log("
+    "  staff_id TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  active INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX staff_log_at ON staff_log(staff_id, at);"
+    "CREATE TABLE role_log("
+    "  name TEXT NOT NULL,"
+    "  permissions TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX role_log_at ON role_log(name, at);"
+    "INSERT INTO role_log(name, permissions, at) SELECT name, permissions, 0 FROM roles;"
+    "INSERT INTO staff_log(staff_id, role, active, at) SELECT id, role, active, 0 FROM staff;"
+    "CREATE TABLE flags("
+    "  id INTEGER PRIMARY KEY,"
+    "  op_id TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  entity_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('rejected-needs-manager', 'no-actor',"
+    "    'unknown-actor')),"
+    "  permission TEXT,"
+    "  actor TEXT,"
+    "  approver TEXT,"
+    "  message TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE INDEX flags_open ON flags(id) WHERE resolved_at IS NULL;",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

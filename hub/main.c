@@ -28,6 +28,8 @@ static const char usage[] =
     "  audit      the audit log: who did what, when\n"
     "  upstream   records the back office refused: list, retry, void, accept\n"
     "  catalog    import the catalog from a CSV file, list it\n"
+    "  staff      add, change and list the staff who sign in on terminals\n"
+    "  role       list roles, set their permissions and discount ceilings\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
 
@@ -111,6 +113,10 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "upstream") == 0)
 		return cmd_upstream(argc - 1, argv + 1);
+	if (strcmp(argv[1], "staff") == 0)
+		return cmd_staff(argc - 1, argv + 1);
+	if (strcmp(argv[1], "role") == 0)
+		return cmd_role(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "order.h"
 #include "registry.h"
+#include "staff_check.h"
+#include "staff_store.h"
 #include "sync_rules.h"
 #include "uuid.h"
 
@@ -404,6 +406,9 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 		rc = write_order(db, &op, terminal_id, &stored, seq, now);
 	else if (rc == 0)
 		rc = release_order(db, &op, &stored, seq, now);
+	/* Applied either way (the sale stands); flagged when its actor lacked the right. */
+	if (rc == 0)
+		rc = staff_check_op(db, terminal_id, &op, seq, now);
 	if (rc < 0)
 		goto out;
 	*new_event = 1;
@@ -619,9 +624,9 @@ static json_t *snapshot_part(int64_t seq, int part, int64_t version)
 
 int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq)
 {
-	json_t *items = NULL, *out = json_array(), *part = NULL, *item;
+	json_t *items = NULL, *out = json_array(), *part = NULL, *item, *staff, *roles;
 	sqlite3_stmt *st = NULL;
-	int64_t version = 0;
+	int64_t version = 0, people = 0;
 	size_t i;
 	int rc, n = 0;
 
@@ -669,6 +674,16 @@ int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq)
 	if (rc == 0 && !part) {
 		part = snapshot_part(*seq, ++n, version);
 		json_array_append_new(out, part);
+	}
+	/* Staff and roles are few: all of them ride in the first part. */
+	if (rc == 0)
+		rc = staff_store_snapshot(db, &staff, &roles, &people);
+	if (rc == 0) {
+		json_t *first = json_array_get(out, 0);
+
+		json_object_set_new(first, "peopleVersion", json_integer(people));
+		json_object_set_new(first, "staff", staff);
+		json_object_set_new(first, "roles", roles);
 	}
 	if (part)
 		json_object_set_new(part, "last", json_true());

@@ -130,6 +130,7 @@ static int ring_up(int argc, char **argv, int park)
 	struct sale_line_req lines[SELL_LINES_MAX];
 	struct sale_pay_req pays[SELL_PAYS_MAX];
 	struct sale_result res = {0};
+	struct term_acting acting;
 	struct term_config cfg;
 	struct sale_who who;
 	const char *data = NULL;
@@ -176,8 +177,13 @@ static int ring_up(int argc, char **argv, int park)
 	ex = term_open(data, &cfg, &db);
 	if (ex)
 		goto out;
+	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &acting);
+	if (ex)
+		goto out;
 	who.terminal_id = cfg.terminal_id;
 	who.short_code = cfg.short_code;
+	who.actor = acting.actor;
+	who.approver = acting.approver;
 	rc = sale_ring_up(db, &who, lines, nlines, pays, npays, park, &res, why, sizeof(why));
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-term: nothing was stored: %s\n", why);
@@ -208,10 +214,11 @@ int cmd_park(int argc, char **argv)
 
 /* --data DIR ORDER: the two arguments release and claim take. */
 static int order_args(int argc, char **argv, const char *usage, const char **data,
-		      const char **order)
+		      const char **order, const char **approve)
 {
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
+	    {"approve-pin-file", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -220,6 +227,8 @@ static int order_args(int argc, char **argv, const char *usage, const char **dat
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'd') {
 			*data = optarg;
+		} else if (c == 'a' && approve) {
+			*approve = optarg;
 		} else if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
@@ -239,26 +248,35 @@ static int order_args(int argc, char **argv, const char *usage, const char **dat
 int cmd_release(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: tillnet-term release --data DIR ORDER\n"
+	    "usage: tillnet-term release --data DIR [--approve-pin-file FILE|-] ORDER\n"
 	    "\n"
 	    "Release this terminal's parked order ORDER (its id) so that another\n"
 	    "terminal may claim it. Works offline: it takes effect at the hub when the\n"
-	    "outbox drains.\n";
+	    "outbox drains. Needs order.void (docs/security.md): when the signed-in\n"
+	    "person's role lacks it, a manager's PIN in FILE (- for stdin) approves.\n";
+	struct term_acting acting;
 	struct term_config cfg;
 	struct sale_who who;
-	const char *data = NULL, *order = NULL;
+	const char *data = NULL, *order = NULL, *approve = NULL;
 	char why[512];
 	sqlite3 *db = NULL;
 	int ex, rc;
 
-	ex = order_args(argc, argv, usage, &data, &order);
+	ex = order_args(argc, argv, usage, &data, &order, &approve);
 	if (ex)
 		return ex < 0 ? 0 : ex;
 	ex = term_open(data, &cfg, &db);
 	if (ex)
 		return ex;
+	ex = term_acting(db, PROTO_OP_ORDER_RELEASE, approve, &acting);
+	if (ex) {
+		db_close(db);
+		return ex;
+	}
 	who.terminal_id = cfg.terminal_id;
 	who.short_code = cfg.short_code;
+	who.actor = acting.actor;
+	who.approver = acting.approver;
 	rc = sale_release(db, &who, order, why, sizeof(why));
 	db_close(db);
 	if (rc < 0) {
@@ -292,7 +310,7 @@ int cmd_claim(int argc, char **argv)
 	sqlite3 *db = NULL;
 	int ex, rc;
 
-	ex = order_args(argc, argv, usage, &data, &order);
+	ex = order_args(argc, argv, usage, &data, &order, NULL);
 	if (ex)
 		return ex < 0 ? 0 : ex;
 	ex = term_open(data, &cfg, &db);

@@ -26,6 +26,8 @@ static const char usage[] =
     "  release  release a parked cart for another terminal to claim\n"
     "  claim    take over a cart another terminal released (needs the hub)\n"
     "  orders   export every order this terminal holds\n"
+    "  signin   sign in with a staff PIN (works offline)\n"
+    "  signout  sign out\n"
     "\n"
     "Each command answers --help. tillnet-term --version prints the version.\n";
 
@@ -97,6 +99,10 @@ int main(int argc, char **argv)
 		return cmd_claim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "orders") == 0)
 		return cmd_orders(argc - 1, argv + 1);
+	if (strcmp(argv[1], "signin") == 0)
+		return cmd_signin(argc - 1, argv + 1);
+	if (strcmp(argv[1], "signout") == 0)
+		return cmd_signout(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-term: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

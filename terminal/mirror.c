@@ -8,6 +8,7 @@
 #include "term_db.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str(json_t *obj, const char *key)
@@ -135,6 +136,82 @@ static int set_owner(sqlite3 *db, const char *self, json_t *op, int64_t seq)
 	return rc;
 }
 
+static int put_staff(sqlite3 *db, json_t *s)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *pin = json_object_get(s, "pin");
+	int rc;
+
+	rc =
+	    db_prepare(db,
+		       "INSERT OR REPLACE INTO staff(id, name, role, pin, active) VALUES (?, ?, ?, "
+		       "?, ?)",
+		       &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, str(s, "id"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, str(s, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, str(s, "role"), -1, SQLITE_STATIC);
+	if (json_is_string(pin))
+		sqlite3_bind_text(st, 4, json_string_value(pin), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, json_is_true(json_object_get(s, "active")));
+	rc = db_check(db, sqlite3_step(st), "store a staff member");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int put_role(sqlite3 *db, json_t *r)
+{
+	sqlite3_stmt *st = NULL;
+	char *perms = json_dumps(json_object_get(r, "permissions"), JSON_COMPACT | JSON_ENCODE_ANY);
+	int rc;
+
+	if (!perms)
+		return -ENOMEM;
+	rc = db_prepare(
+	    db,
+	    "INSERT OR REPLACE INTO roles(name, permissions, discount_ceiling) VALUES (?, "
+	    "?, ?)",
+	    &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, str(r, "name"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, perms, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, num(r, "discountCeiling"));
+		rc = db_check(db, sqlite3_step(st), "store a role");
+	}
+	sqlite3_finalize(st);
+	free(perms);
+	return rc;
+}
+
+/* staff.put / role.put: one staff member or role, and the people version. */
+static int put_people(sqlite3 *db, json_t *payload, int staff)
+{
+	int rc = staff ? put_staff(db, json_object_get(payload, "staff"))
+		       : put_role(db, json_object_get(payload, "role"));
+
+	if (rc == 0)
+		rc = term_db_set_int(db, TERM_META_PEOPLE_VERSION, num(payload, "version"));
+	return rc;
+}
+
+/* A snapshot's staff and roles (its first part) replace the copies. */
+static int replace_people(sqlite3 *db, json_t *part)
+{
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(json_object_get(part, "staff")))
+		return 0; /* a hub from before staff existed, or a later part */
+	rc = db_exec(db, "DELETE FROM staff; DELETE FROM roles");
+	json_array_foreach(json_object_get(part, "staff"), i, v) if (rc == 0) rc = put_staff(db, v);
+	json_array_foreach(json_object_get(part, "roles"), i, v) if (rc == 0) rc = put_role(db, v);
+	if (rc == 0)
+		rc = term_db_set_int(db, TERM_META_PEOPLE_VERSION, num(part, "peopleVersion"));
+	return rc;
+}
+
 static int apply_event(sqlite3 *db, const char *self, json_t *ev)
 {
 	json_t *op = json_object_get(ev, "op");
@@ -143,6 +220,9 @@ static int apply_event(sqlite3 *db, const char *self, json_t *ev)
 
 	if (strcmp(kind, PROTO_OP_CATALOG_PUT) == 0)
 		return put_catalog(db, json_object_get(op, "payload"));
+	if (strcmp(kind, PROTO_OP_STAFF_PUT) == 0 || strcmp(kind, PROTO_OP_ROLE_PUT) == 0)
+		return put_people(db, json_object_get(op, "payload"),
+				  strcmp(kind, PROTO_OP_STAFF_PUT) == 0);
 	if (strcmp(kind, PROTO_OP_ORDER_CLAIM) == 0)
 		return set_owner(db, self, op, seq);
 	if (strcmp(origin, self) == 0)
@@ -198,6 +278,8 @@ int mirror_apply_snapshot(sqlite3 *db, const char *self, json_t *parts, int64_t 
 	rc = db_exec(db, "DELETE FROM catalog");
 	json_array_foreach(parts, i, part)
 	{
+		if (rc == 0)
+			rc = replace_people(db, part);
 		json_array_foreach(json_object_get(part, "catalog"), j, item)
 		{
 			if (rc == 0)

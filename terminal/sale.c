@@ -63,20 +63,31 @@ static int catalog_size(sqlite3 *db, int64_t *n)
 	return 0;
 }
 
-static json_t *op_new(const char *kind, const char *order_id, int64_t rev, int64_t now,
-		      json_t *payload)
+/* An op, with who made it (and who approved it) when staff sign in here. */
+static json_t *op_new(const struct sale_who *who, const char *kind, const char *order_id,
+		      int64_t rev, int64_t now, json_t *payload)
 {
 	uint8_t id[UUID_LEN];
 	char op_id[UUID_TEXT_LEN];
+	json_t *op;
 
 	if (uuid_v7(id) < 0) {
 		json_decref(payload);
 		return NULL;
 	}
 	uuid_format(id, op_id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "opId", op_id, "kind", kind,
-			 "entity", "order", "entityId", order_id, "rev", (json_int_t)rev, "at",
-			 (json_int_t)now, "payload", payload);
+	op = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "opId", op_id, "kind", kind, "entity",
+		       "order", "entityId", order_id, "rev", (json_int_t)rev, "at", (json_int_t)now,
+		       "payload", payload);
+	if (op && who->actor && json_object_set_new(op, "actor", json_string(who->actor)) < 0)
+		goto fail;
+	if (op && who->approver &&
+	    json_object_set_new(op, "approver", json_string(who->approver)) < 0)
+		goto fail;
+	return op;
+fail:
+	json_decref(op);
+	return NULL;
 }
 
 static int build_order(sqlite3 *db, const struct sale_line_req *lines, int nlines,
@@ -196,7 +207,7 @@ int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line
 	rc = term_orders_save(db, &row);
 	if (rc < 0)
 		goto rollback;
-	op = op_new(PROTO_OP_ORDER_PUT, out->order_id, 1, now, json_incref(order));
+	op = op_new(who, PROTO_OP_ORDER_PUT, out->order_id, 1, now, json_incref(order));
 	rc = op ? outbox_add(db, op, now) : -ENOMEM;
 	json_decref(op);
 	if (rc < 0)
@@ -256,7 +267,8 @@ int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, 
 	row.sync_state = "pending";
 	row.doc = doc;
 	rc = term_orders_save(db, &row);
-	op = rc == 0 ? op_new(PROTO_OP_ORDER_RELEASE, order_id, rev + 1, now, json_object()) : NULL;
+	op = rc == 0 ? op_new(who, PROTO_OP_ORDER_RELEASE, order_id, rev + 1, now, json_object())
+		     : NULL;
 	if (rc == 0)
 		rc = op ? outbox_add(db, op, now) : -ENOMEM;
 	json_decref(op);

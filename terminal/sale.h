@@ -26,6 +26,8 @@ struct sale_pay_req {
 struct sale_who {
 	const char *terminal_id;
 	const char *short_code; /* the receipt number's prefix */
+	const char *actor;	/* the signed-in staff member's id; NULL when none */
+	const char *approver;	/* the manager who stepped up; NULL when none */
 };
 
 struct sale_result {

@@ -4,6 +4,9 @@
 #define TILLNET_TERM_H
 
 #include <sqlite3.h>
+#include <stddef.h>
+
+#include "staff_auth.h"
 
 #define TERM_DB	     "term.db"
 #define TERM_CONF    "term.conf"
@@ -20,6 +23,8 @@ int cmd_park(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
 int cmd_orders(int argc, char **argv);
+int cmd_signin(int argc, char **argv);
+int cmd_signout(int argc, char **argv);
 
 struct term_config;
 /* term_load_config: read DATA/term.conf; prints a clear error, returns EX_CONFIG on failure. */
@@ -30,5 +35,25 @@ int term_load_config(const char *data_dir, struct term_config *cfg);
  * a clear error and returns an EX_* code on failure; the caller db_close's.
  */
 int term_open(const char *data_dir, struct term_config *cfg, sqlite3 **db);
+
+/* Who makes an op here (terminal/cmd_signin.c). */
+struct term_acting {
+	struct staff_auth_who who;
+	char approver_id[40];
+	const char *actor;    /* who.id, or NULL when the store has no staff */
+	const char *approver; /* approver_id, or NULL */
+};
+
+/*
+ * term_acting: for an op of `kind`: the signed-in staff member (required
+ * when the store has active staff) and, when their role lacks the
+ * permission the op needs, the manager whose PIN is in `approve_pin_file`
+ * (NULL: none given). Prints why not and returns an EX_* code; 0 on success.
+ */
+int term_acting(sqlite3 *db, const char *kind, const char *approve_pin_file,
+		struct term_acting *out);
+
+/* term_read_pin: a PIN from the first line of `path` (- for stdin); EX_* on failure. */
+int term_read_pin(const char *path, char *out, size_t len);
 
 #endif

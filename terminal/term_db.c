@@ -93,6 +93,33 @@ static const char *const term_migrations[] = {
     "  message TEXT,"
     "  requested_at INTEGER NOT NULL,"
     "  answered_at INTEGER);",
+    /*
+     * 3: people. staff and roles are the hub's, copied (snapshot, staff.put,
+     * role.put) so that PINs and permissions are checked offline; signin is
+     * who is signed in at this terminal until when; pin_lockout counts wrong
+     * PINs in a row per kind ('signin', 'stepup') and holds a lock across a
+     * restart (docs/security.md).
+     */
+    "CREATE TABLE staff("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  pin TEXT,"
+    "  active INTEGER NOT NULL);"
+    "CREATE TABLE roles("
+    "  name TEXT PRIMARY KEY,"
+    "  permissions TEXT NOT NULL,"
+    "  discount_ceiling INTEGER NOT NULL);"
+    "CREATE TABLE signin("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  staff_id TEXT NOT NULL,"
+    "  signed_in_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL);"
+    "CREATE TABLE pin_lockout("
+    "  kind TEXT PRIMARY KEY CHECK (kind IN ('signin', 'stepup')),"
+    "  failures INTEGER NOT NULL,"
+    "  last_failure_at INTEGER NOT NULL,"
+    "  locked_until INTEGER NOT NULL DEFAULT 0);",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -28,6 +28,7 @@ int term_db_open(const char *data_dir, int create, sqlite3 **db);
 #define TERM_META_CURSOR	  "hub_cursor"
 #define TERM_META_CATALOG_VERSION "catalog_version"
 #define TERM_META_RECEIPT_SEQ	  "receipt_seq"
+#define TERM_META_PEOPLE_VERSION  "people_version"
 int term_db_get_int(sqlite3 *db, const char *key, int64_t *value);
 int term_db_set_int(sqlite3 *db, const char *key, int64_t value);
 

@@ -1320,3 +1320,36 @@ class _WorldAdmin:
 
 
 _add_methods(World, _WorldAdmin)
+
+
+# --------------------------------------------------- staff, PINs, step-up (issue 4, part 2)
+
+class _HubPeople:
+    def staff_add(self, name, role, pin):
+        """tillnet-hub staff add with the PIN on stdin; returns the new id."""
+        res = subprocess.run([HUB_BIN, "staff", "add", "--data", str(self.data), "--name", name,
+                              "--role", role, "--pin-file", "-"], input=pin + "\n",
+                             capture_output=True, text=True, timeout=DEADLINE)
+        assert res.returncode == 0, "staff add: exit %d\n%s" % (res.returncode, res.stderr)
+        return res.stdout.strip()
+
+    def flags(self):
+        return self.db_rows("SELECT op_id, code, permission, actor, approver FROM flags "
+                            "ORDER BY id")
+
+
+_add_methods(Hub, _HubPeople)
+
+
+class _TerminalPeople:
+    def pin_cli(self, *args, pin=None):
+        """tillnet-term ARGS with `pin` on stdin (for --pin-file - / --approve-pin-file -)."""
+        return subprocess.run([TERM_BIN] + [str(a) for a in args],
+                              input=None if pin is None else pin + "\n",
+                              capture_output=True, text=True, timeout=DEADLINE)
+
+    def signin(self, pin):
+        return self.pin_cli("signin", "--data", self.data, "--pin-file", "-", pin=pin)
+
+
+_add_methods(Terminal, _TerminalPeople)
