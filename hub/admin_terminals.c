@@ -110,27 +110,10 @@ static void revoke_terminal(struct enroll_ctx *ctx, const struct admin_who *who,
 			    struct http_response *res)
 {
 	struct registry_terminal t;
-	json_t *detail = NULL;
 	int64_t now = db_now_ms();
 	int rc;
 
-	rc = db_exec(ctx->db, "BEGIN IMMEDIATE");
-	if (rc < 0) {
-		admin_internal(res);
-		return;
-	}
-	rc = registry_revoke(ctx->db, key, now, &t);
-	if (rc == 0) {
-		detail = json_pack("{s:s, s:s}", "shortCode", t.short_code, "name", t.name);
-		rc = detail ? audit_append(ctx->db, who->account.id, "terminal.revoke", t.id,
-					   detail, now)
-			    : -ENOMEM;
-		json_decref(detail);
-	}
-	if (rc == 0)
-		rc = db_exec(ctx->db, "COMMIT");
-	if (rc < 0)
-		db_exec(ctx->db, "ROLLBACK");
+	rc = registry_revoke(ctx->db, key, who->account.id, now, &t);
 	if (rc == -ENOENT) {
 		http_respond_error(res, 404, "not-found", NULL, "no terminal \"%s\"", key);
 	} else if (rc == -EALREADY) {

@@ -65,6 +65,8 @@ static int parse(int argc, char **argv, const char *usage, const char **data, co
 
 int cmd_orders(int argc, char **argv)
 {
+	char actor[64];
+	json_t *detail;
 	const char *data = NULL, *format = "jsonl";
 	sqlite3 *db = NULL;
 	int ex, rc;
@@ -88,7 +90,13 @@ int cmd_orders(int argc, char **argv)
 		fprintf(stderr, "tillnet-hub: cannot open %s/%s\n", data, HUB_DB);
 		return EX_CONFIG;
 	}
-	rc = orders_store_export(db, stdout, strcmp(format, "csv") == 0);
+	/* The export is audited first: an export that fails half-way was still read. */
+	audit_cli_actor(actor, sizeof(actor));
+	detail = json_pack("{s:s}", "format", format);
+	rc = detail ? audit_append(db, actor, "orders.export", "", detail, db_now_ms()) : -ENOMEM;
+	json_decref(detail);
+	if (rc == 0)
+		rc = orders_store_export(db, stdout, strcmp(format, "csv") == 0);
 	db_close(db);
 	return rc < 0 ? EX_IOERR : 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* tillnet-hub terminal add|list|revoke: the registry from the command line. */
+#include "audit.h"
 #include "config.h"
 #include "db.h"
 #include "enroll.h"
@@ -136,6 +137,34 @@ static int open_db(const char *data, sqlite3 **db)
 	return 0;
 }
 
+/* The code and its audit entry ("terminal.add" by the CLI's user) in one transaction. */
+static int terminal_add_audited(sqlite3 *db, const char *name, const char *host, uint16_t port,
+				const char *ca, char code[ENROLL_CODE_MAX], char id[40],
+				int64_t *expires_at)
+{
+	char actor[64];
+	json_t *detail;
+	int rc;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = enroll_new_code(db, name, host, port, ca, code, id, expires_at);
+	if (rc == 0) {
+		audit_cli_actor(actor, sizeof(actor));
+		detail =
+		    json_pack("{s:s, s:I}", "name", name, "expiresAt", (json_int_t)*expires_at);
+		rc = detail ? audit_append(db, actor, "terminal.add", id, detail, db_now_ms())
+			    : -ENOMEM;
+		json_decref(detail);
+	}
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		db_exec(db, "ROLLBACK");
+	return rc;
+}
+
 static int terminal_add(struct terminal_args *a)
 {
 	char code[ENROLL_CODE_MAX], id[40], err[256], expires[32];
@@ -178,7 +207,8 @@ static int terminal_add(struct terminal_args *a)
 	ex = open_db(a->data, &db);
 	if (ex)
 		goto out;
-	if (enroll_new_code(db, a->name, host, cfg.admin_port, ca, code, id, &expires_at) < 0) {
+	if (terminal_add_audited(db, a->name, host, cfg.admin_port, ca, code, id, &expires_at) <
+	    0) {
 		fprintf(stderr, "tillnet-hub terminal add: could not make an enrollment code\n");
 		ex = EX_SOFTWARE;
 		goto out;
@@ -259,6 +289,7 @@ out:
 static int terminal_revoke(struct terminal_args *a)
 {
 	struct registry_terminal t;
+	char actor[64];
 	sqlite3 *db = NULL;
 	int rc, ex;
 
@@ -270,7 +301,8 @@ static int terminal_revoke(struct terminal_args *a)
 	ex = open_db(a->data, &db);
 	if (ex)
 		return ex;
-	rc = registry_revoke(db, a->target, db_now_ms(), &t);
+	audit_cli_actor(actor, sizeof(actor));
+	rc = registry_revoke(db, a->target, actor, db_now_ms(), &t);
 	if (rc == -ENOENT) {
 		fprintf(stderr,
 			"tillnet-hub terminal revoke: no terminal \"%s\" (see "

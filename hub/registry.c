@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The terminal registry in hub.db (see registry.h). */
 #include "registry.h"
+#include "audit.h"
 #include "db.h"
 
 #include <ctype.h>
@@ -207,26 +208,41 @@ int registry_lookup(sqlite3 *db, const char *key, struct registry_terminal *t)
 			  key, t);
 }
 
-int registry_revoke(sqlite3 *db, const char *key, int64_t now, struct registry_terminal *t)
+int registry_revoke(sqlite3 *db, const char *key, const char *actor, int64_t now,
+		    struct registry_terminal *t)
 {
 	sqlite3_stmt *st = NULL;
+	json_t *detail = NULL;
 	int rc;
 
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
 	rc = registry_lookup(db, key, t);
-	if (rc < 0)
-		return rc;
-	if (t->revoked_at)
-		return -EALREADY;
-	rc = db_prepare(db, "UPDATE terminals SET revoked_at = ? WHERE id = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
-	rc = db_check(db, sqlite3_step(st), "revoke terminal");
-	sqlite3_finalize(st);
+	if (rc == 0 && t->revoked_at)
+		rc = -EALREADY;
 	if (rc == 0)
-		t->revoked_at = now;
-	return rc;
+		rc = db_prepare(db, "UPDATE terminals SET revoked_at = ? WHERE id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
+		rc = db_check(db, sqlite3_step(st), "revoke terminal");
+		sqlite3_finalize(st);
+	}
+	if (rc == 0) {
+		detail = json_pack("{s:s, s:s}", "shortCode", t->short_code, "name", t->name);
+		rc = detail ? audit_append(db, actor, "terminal.revoke", t->id, detail, now)
+			    : -ENOMEM;
+		json_decref(detail);
+	}
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0) {
+		db_exec(db, "ROLLBACK");
+		return rc;
+	}
+	t->revoked_at = now;
+	return 0;
 }
 
 int registry_list(sqlite3 *db, int hub_running, json_t **out)

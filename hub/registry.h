@@ -56,8 +56,12 @@ int registry_find(sqlite3 *db, const char *id, struct registry_terminal *t);
 /* registry_lookup: by id or short code (T01, any case); -ENOENT if unknown. */
 int registry_lookup(sqlite3 *db, const char *id_or_short_code, struct registry_terminal *t);
 
-/* registry_revoke: -ENOENT if unknown, -EALREADY if already revoked. */
-int registry_revoke(sqlite3 *db, const char *id_or_short_code, int64_t now,
+/*
+ * registry_revoke: mark the terminal revoked and audit it ("terminal.revoke"
+ * by `actor`) in one transaction. -ENOENT if unknown, -EALREADY if already
+ * revoked (t is filled in both of those and on success).
+ */
+int registry_revoke(sqlite3 *db, const char *id_or_short_code, const char *actor, int64_t now,
 		    struct registry_terminal *t);
 
 /* registry_list: a JSON array of terminals with presence; caller json_decref's. */

@@ -63,9 +63,15 @@ def test_revoked_terminal_refused(world):
     assert listed[keep.terminal_id()]["online"] is True
     assert keep.status()["sync"]["state"] == "connected"
 
-    # Revoking twice says so.
+    # Revoking twice says so, and only the first is in the audit log.
     res = hub.revoke(tid)
     assert res.returncode != 0 and "already revoked" in res.stderr, res
+    adds = [a for a in hub.audit() if a["action"] == "terminal.add"]
+    assert sorted(a["detail"]["name"] for a in adds) == ["other", "till"], adds
+    assert tid in [a["subject"] for a in adds], adds
+    revokes = [a for a in hub.audit() if a["action"] == "terminal.revoke"]
+    assert [(a["subject"], a["detail"]["shortCode"]) for a in revokes] == [(tid, short)], revokes
+    assert revokes[0]["actor"].startswith("cli:"), revokes
 
     # Restarted, it is still refused, and says why.
     assert term.stop() == 0
