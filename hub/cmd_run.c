@@ -37,7 +37,9 @@ static const char run_usage[] =
     "for enrollment on the admin port (default 8443), on ADDR (default from\n"
     "hub.conf: 0.0.0.0). Stops cleanly on SIGINT or SIGTERM.\n"
     "--upstream forwards completed sales to the back office at URL (https://, or\n"
-    "http:// to this machine only), as hub.conf's [upstream] does (docs/upstream.md).\n";
+    "http:// to this machine only), as hub.conf's [upstream] does (docs/upstream.md).\n"
+    "The token is read from F, or is the first line CMD prints, run when a token is\n"
+    "needed (at start and after a 401), never blocking the hub.\n";
 
 struct hub_run {
 	uv_loop_t loop;
