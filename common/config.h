@@ -14,7 +14,7 @@
 /* inih reads lines of at most 200 bytes: "advertise = " and 127 characters fit. */
 #define CONFIG_TEXT_MAX 128
 /* URLs, paths and commands of [upstream]: a file's line limit, or a flag's. */
-#define CONFIG_UPSTREAM_MAX 256
+#define CONFIG_UPSTREAM_MAX	  256
 #define CONFIG_UPSTREAM_BATCH_MAX 1000
 
 struct hub_config {

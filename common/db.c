@@ -73,10 +73,10 @@ int db_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
 			break;
 		}
 		if (!e->db) {
-			rc = db_check(db,
-				      sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-							 stmt, NULL),
-				      sql);
+			rc = db_check(
+			    db,
+			    sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL),
+			    sql);
 			if (rc == 0)
 				*e = (struct db_cached){db, sql, *stmt};
 			break;

@@ -221,9 +221,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	uv_loop_init(&r.loop);
-	enroll = (struct enroll_ctx){r.db,	    ca_key,	   ca, cfg.store, cfg.hub_id,
-				     cfg.sync_port, cfg.admin_port, cfg.advertise, cfg.listen, &cfg,
-				     on_admin_change, &r};
+	enroll = (struct enroll_ctx){
+	    r.db,	    ca_key,	   ca,	       cfg.store, cfg.hub_id,	   cfg.sync_port,
+	    cfg.admin_port, cfg.advertise, cfg.listen, &cfg,	  on_admin_change, &r};
 	struct sync_server_options so = {&r.loop,  r.db,    cfg.listen, cfg.sync_port, cert_path,
 					 key_path, ca_path, cfg.store,	cfg.hub_id};
 	struct http_server_options ho = {cfg.listen,	 cfg.admin_port,    cert,   key,

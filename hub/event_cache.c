@@ -123,8 +123,8 @@ int event_cache_extend(struct event_cache *c, sqlite3 *db, int64_t head)
 	return rc;
 }
 
-int event_cache_page(const struct event_cache *c, int64_t after, const char *skip_origin,
-		     int max, size_t max_bytes, struct event_page *page, int64_t *last)
+int event_cache_page(const struct event_cache *c, int64_t after, const char *skip_origin, int max,
+		     size_t max_bytes, struct event_page *page, int64_t *last)
 {
 	int64_t seq, upto = c->hi;
 	size_t size = 0;

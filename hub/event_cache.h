@@ -41,8 +41,8 @@ int event_cache_extend(struct event_cache *c, sqlite3 *db, int64_t head);
  * begun) when `after` is older than the cache's tail or past its head;
  * -ENOMEM.
  */
-int event_cache_page(const struct event_cache *c, int64_t after, const char *skip_origin,
-		     int max, size_t max_bytes, struct event_page *page, int64_t *last);
+int event_cache_page(const struct event_cache *c, int64_t after, const char *skip_origin, int max,
+		     size_t max_bytes, struct event_page *page, int64_t *last);
 
 /* event_cache_head: the last sequence the cache has read up to. */
 int64_t event_cache_head(const struct event_cache *c);

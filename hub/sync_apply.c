@@ -43,8 +43,7 @@ static int load_order(sqlite3 *db, const char *id, struct stored_order *o)
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	rc = db_stmt(db, "SELECT owner, rev, status, released, doc FROM orders WHERE id = ?",
-			&st);
+	rc = db_stmt(db, "SELECT owner, rev, status, released, doc FROM orders WHERE id = ?", &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -160,11 +159,10 @@ static int record_op(sqlite3 *db, const char *op_id, const char *terminal_id,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = db_stmt(
-	    db,
-	    "INSERT INTO ops(op_id, terminal_id, hash, seq, applied_at) VALUES (?, ?, ?, "
-	    "?, ?)",
-	    &st);
+	rc = db_stmt(db,
+		     "INSERT INTO ops(op_id, terminal_id, hash, seq, applied_at) VALUES (?, ?, ?, "
+		     "?, ?)",
+		     &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, op_id, -1, SQLITE_STATIC);
@@ -220,20 +218,18 @@ static int write_order(sqlite3 *db, const struct proto_op *op, const char *termi
 	if (!doc)
 		return -ENOMEM;
 	if (stored->exists)
-		rc = db_stmt(
-		    db,
-		    "UPDATE orders SET rev = ?2, status = ?3, released = 0, receipt = ?4, "
-		    "receipt_seq = ?5, total = ?6, tax_total = ?7, completed_at = ?8, "
-		    "updated_at = ?9, seq = ?10, doc = ?11 WHERE id = ?1",
-		    &st);
+		rc = db_stmt(db,
+			     "UPDATE orders SET rev = ?2, status = ?3, released = 0, receipt = ?4, "
+			     "receipt_seq = ?5, total = ?6, tax_total = ?7, completed_at = ?8, "
+			     "updated_at = ?9, seq = ?10, doc = ?11 WHERE id = ?1",
+			     &st);
 	else
-		rc = db_stmt(
-		    db,
-		    "INSERT INTO orders(id, rev, status, released, receipt, receipt_seq, "
-		    "total, tax_total, completed_at, updated_at, seq, doc, origin, owner, "
-		    "created_at, received_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, "
-		    "?9, ?10, ?11, ?12, ?12, ?13, ?9)",
-		    &st);
+		rc = db_stmt(db,
+			     "INSERT INTO orders(id, rev, status, released, receipt, receipt_seq, "
+			     "total, tax_total, completed_at, updated_at, seq, doc, origin, owner, "
+			     "created_at, received_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, "
+			     "?9, ?10, ?11, ?12, ?12, ?13, ?9)",
+			     &st);
 	if (rc == 0) {
 		json_t *receipt = json_object_get(p, "receipt");
 
@@ -278,11 +274,10 @@ static int release_order(sqlite3 *db, const struct proto_op *op, const struct st
 	json_decref(doc);
 	if (!text)
 		return -ENOMEM;
-	rc = db_stmt(
-	    db,
-	    "UPDATE orders SET rev = ?, status = 'parked', released = 1, updated_at = ?, "
-	    "seq = ?, doc = ? WHERE id = ?",
-	    &st);
+	rc = db_stmt(db,
+		     "UPDATE orders SET rev = ?, status = 'parked', released = 1, updated_at = ?, "
+		     "seq = ?, doc = ? WHERE id = ?",
+		     &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, op->rev);
 		sqlite3_bind_int64(st, 2, now);
@@ -506,11 +501,10 @@ static int change_owner(sqlite3 *db, const char *order_id, const struct stored_o
 	json_decref(op);
 	if (rc < 0)
 		return rc;
-	rc = db_stmt(
-	    db,
-	    "UPDATE orders SET owner = ?, released = 0, updated_at = ?, seq = ? WHERE id "
-	    "= ?",
-	    &st);
+	rc = db_stmt(db,
+		     "UPDATE orders SET owner = ?, released = 0, updated_at = ?, seq = ? WHERE id "
+		     "= ?",
+		     &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
@@ -597,8 +591,8 @@ int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_ter
 
 		rc = change_owner(db, order_id, &o, to_terminal, EVENT_ORIGIN_HUB, 1, now);
 		if (rc == 0)
-			rc = detail ? audit_append(db, actor, "order.claim.force", order_id,
-						   detail, now)
+			rc = detail ? audit_append(db, actor, "order.claim.force", order_id, detail,
+						   now)
 				    : -ENOMEM;
 		json_decref(detail);
 		if (rc < 0)

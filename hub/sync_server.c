@@ -53,7 +53,7 @@ struct sync_conn {
 	int64_t sent_seq;     /* the stream has covered the log up to here */
 	int64_t cursor;	      /* the last cursor the terminal reported */
 	int64_t cursor_saved; /* ...and the last one written to hub.db */
-	json_t *snapshot; /* parts still to send (sent before any event) */
+	json_t *snapshot;     /* parts still to send (sent before any event) */
 	size_t snapshot_next;
 	uint16_t close_code; /* non-zero: close once the queue is sent */
 	char close_reason[100];
@@ -303,10 +303,10 @@ static int sync_write_cursor(struct sync_server *s, struct sync_conn *c, int64_t
 	int rc;
 
 	if (db_stmt(s->db,
-		       "INSERT INTO cursors(terminal_id, seq, updated_at) VALUES (?, ?, ?) "
-		       "ON CONFLICT(terminal_id) DO UPDATE SET seq = excluded.seq, "
-		       "updated_at = excluded.updated_at",
-		       &st) < 0)
+		    "INSERT INTO cursors(terminal_id, seq, updated_at) VALUES (?, ?, ?) "
+		    "ON CONFLICT(terminal_id) DO UPDATE SET seq = excluded.seq, "
+		    "updated_at = excluded.updated_at",
+		    &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, c->terminal_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->cursor);
@@ -572,9 +572,9 @@ static void sync_fill(struct sync_server *s, struct sync_conn *c)
 			/* Older than the cache (a terminal catching up): read hub.db. */
 			rc = event_page_begin(&page, LWS_PRE, SYNC_PAGE_BYTES / 8);
 			if (rc == 0)
-				rc = event_log_page(s->db, c->sent_seq, s->head, c->terminal_id,
-						    PROTO_EVENTS_MAX, SYNC_PAGE_BYTES, &page,
-						    &last);
+				rc =
+				    event_log_page(s->db, c->sent_seq, s->head, c->terminal_id,
+						   PROTO_EVENTS_MAX, SYNC_PAGE_BYTES, &page, &last);
 			if (rc < 0)
 				free(page.buf);
 			else

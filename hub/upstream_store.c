@@ -50,10 +50,10 @@ int upstream_store_add(sqlite3 *db, const struct upstream_new_record *r, int64_t
 	if (!text)
 		return -ENOMEM;
 	rc = db_stmt(db,
-			"INSERT OR IGNORE INTO upstream_records(id, kind, terminal_id, hub_seq, "
-			"depends_on, record, state, last_error_code, last_error, created_at, "
-			"settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			&st);
+		     "INSERT OR IGNORE INTO upstream_records(id, kind, terminal_id, hub_seq, "
+		     "depends_on, record, state, last_error_code, last_error, created_at, "
+		     "settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		     &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
@@ -159,10 +159,10 @@ int upstream_store_collect(sqlite3 *db, int max_events, int64_t now, int *added,
 	if (rc < 0)
 		return rc;
 	rc = db_stmt(db,
-			"SELECT e.seq, e.origin, e.kind, e.entity_id, e.op, e.at FROM events e, "
-			"upstream_state s WHERE s.id = 1 AND e.seq > s.cursor ORDER BY e.seq "
-			"LIMIT ?",
-			&st);
+		     "SELECT e.seq, e.origin, e.kind, e.entity_id, e.op, e.at FROM events e, "
+		     "upstream_state s WHERE s.id = 1 AND e.seq > s.cursor ORDER BY e.seq "
+		     "LIMIT ?",
+		     &st);
 	if (rc < 0)
 		goto fail;
 	sqlite3_bind_int(st, 1, max_events);

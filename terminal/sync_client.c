@@ -72,12 +72,12 @@ struct sync_client {
 	size_t tx_head, tx_len;
 	uint16_t close_code;
 	char close_reason[128];
-	int got_error;	  /* the hub sent an error message on this connection */
-	int drop;	  /* close this connection from its next callback */
-	int welcomed;	  /* the session is up: push, cursor, claim */
-	int64_t cursor_owed;	  /* applied but not yet reported (0: none) */
-	int64_t cursor_sent_at;	  /* ms: the last cursor message */
-	json_t *inflight; /* the ops of the push waiting for results */
+	int got_error;		/* the hub sent an error message on this connection */
+	int drop;		/* close this connection from its next callback */
+	int welcomed;		/* the session is up: push, cursor, claim */
+	int64_t cursor_owed;	/* applied but not yet reported (0: none) */
+	int64_t cursor_sent_at; /* ms: the last cursor message */
+	json_t *inflight;	/* the ops of the push waiting for results */
 	int64_t inflight_at;
 	json_t *snapshot;	  /* snapshot parts received so far */
 	char hub_cert_error[128]; /* why OpenSSL rejected the hub's certificate */
