@@ -247,3 +247,38 @@ int64_t db_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int db_meta_get_int(sqlite3 *db, const char *key, int64_t *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*value = 0;
+	rc = db_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	rc = db_check(db, rc, key);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_meta_set_int(sqlite3 *db, const char *key, int64_t value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	rc = db_check(db, sqlite3_step(st), key);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -55,6 +55,13 @@ void db_done(sqlite3_stmt *st);
 /* db_check: turn a SQLite result code into 0 or -EIO, logging `what`. */
 int db_check(sqlite3 *db, int rc, const char *what);
 
+/*
+ * db_meta_get_int / db_meta_set_int: an integer in the `meta(key, value)`
+ * table both hub.db and term.db have (0 when the key is absent). 0 or -EIO.
+ */
+int db_meta_get_int(sqlite3 *db, const char *key, int64_t *value);
+int db_meta_set_int(sqlite3 *db, const char *key, int64_t value);
+
 /* db_now_ms: wall clock in ms since the epoch (what rows record). */
 int64_t db_now_ms(void);
 

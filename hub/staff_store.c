@@ -43,26 +43,6 @@ static int people_version_next(sqlite3 *db, int64_t *version)
 	return rc;
 }
 
-static int people_version(sqlite3 *db, int64_t *version)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*version = 0;
-	rc = db_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, PEOPLE_VERSION_KEY, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*version = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	rc = db_check(db, rc, "read the people version");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* The wire form of a staff member or a role, read from hub.db. */
 static json_t *staff_wire(sqlite3 *db, const char *id)
 {
@@ -601,7 +581,7 @@ int staff_store_snapshot(sqlite3 *db, json_t **staff, json_t **roles, int64_t *v
 
 	*staff = json_array();
 	*roles = json_array();
-	rc = *staff && *roles ? people_version(db, version) : -ENOMEM;
+	rc = *staff && *roles ? db_meta_get_int(db, PEOPLE_VERSION_KEY, version) : -ENOMEM;
 	if (rc == 0)
 		rc = db_prepare(db, "SELECT id FROM staff ORDER BY id", &st);
 	while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)

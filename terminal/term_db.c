@@ -130,37 +130,12 @@ int term_db_open(const char *data_dir, int create, sqlite3 **db)
 
 int term_db_get_int(sqlite3 *db, const char *key, int64_t *value)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*value = 0;
-	rc = db_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*value = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	rc = db_check(db, rc, key);
-	sqlite3_finalize(st);
-	return rc;
+	return db_meta_get_int(db, key, value);
 }
 
 int term_db_set_int(sqlite3 *db, const char *key, int64_t value)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, value);
-	rc = db_check(db, sqlite3_step(st), key);
-	sqlite3_finalize(st);
-	return rc;
+	return db_meta_set_int(db, key, value);
 }
 
 static void bind_ms(sqlite3_stmt *st, int col, int64_t ms)
