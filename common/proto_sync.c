@@ -48,6 +48,34 @@ int proto_push_decode(json_t *msg, json_t **ops, struct proto_error *err)
 	return 0;
 }
 
+/* The ops a terminal may push: kind and the entity it writes. */
+static const struct {
+	const char *kind, *entity;
+} terminal_ops[] = {
+    {PROTO_OP_ORDER_PUT, "order"},
+    {PROTO_OP_ORDER_RELEASE, "order"},
+    {PROTO_OP_JOURNAL_APPEND, "journal"},
+};
+
+static int check_kind(const char *kind, const char *entity, struct proto_error *err)
+{
+	size_t i, n = sizeof(terminal_ops) / sizeof(terminal_ops[0]);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(kind, terminal_ops[i].kind) == 0)
+			break;
+	if (i == n)
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "kind",
+				       "kind: \"%s\" is not an op a terminal may push (expected "
+				       "one of the kinds in docs/protocol.md, \"The op\")",
+				       kind);
+	if (strcmp(entity, terminal_ops[i].entity) != 0)
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "entity",
+				       "entity: \"%s\" is not what %s writes (expected %s)",
+				       entity, kind, terminal_ops[i].entity);
+	return 0;
+}
+
 int proto_op_decode(json_t *op, struct proto_op *out, struct proto_error *err)
 {
 	int rc;
@@ -60,19 +88,10 @@ int proto_op_decode(json_t *op, struct proto_op *out, struct proto_error *err)
 	rc = get_uuid(op, "opId", out->op_id, err);
 	if (rc == 0)
 		rc = proto_get_text(op, "kind", 1, out->kind, sizeof(out->kind), err);
-	if (rc == 0 && strcmp(out->kind, PROTO_OP_ORDER_PUT) != 0 &&
-	    strcmp(out->kind, PROTO_OP_ORDER_RELEASE) != 0)
-		rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "kind",
-				     "kind: \"%s\" is not an op a terminal may push (expected %s "
-				     "or %s)",
-				     out->kind, PROTO_OP_ORDER_PUT, PROTO_OP_ORDER_RELEASE);
 	if (rc == 0)
 		rc = proto_get_text(op, "entity", 1, out->entity, sizeof(out->entity), err);
-	if (rc == 0 && strcmp(out->entity, "order") != 0)
-		rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "entity",
-				     "entity: \"%s\" is not an entity a terminal writes (expected "
-				     "order)",
-				     out->entity);
+	if (rc == 0)
+		rc = check_kind(out->kind, out->entity, err);
 	if (rc == 0)
 		rc = get_uuid(op, "entityId", out->entity_id, err);
 	if (rc == 0)

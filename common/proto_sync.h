@@ -21,6 +21,7 @@
 #define PROTO_OP_CATALOG_PUT   "catalog.put"
 #define PROTO_OP_STAFF_PUT     "staff.put"
 #define PROTO_OP_ROLE_PUT      "role.put"
+#define PROTO_OP_JOURNAL_APPEND "journal.append"
 
 /* Results of an op, and their codes. */
 #define PROTO_RESULT_APPLIED   "applied"

@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "staff_check.h"
 #include "staff_store.h"
+#include "sync_kinds.h"
 #include "sync_rules.h"
 #include "uuid.h"
 
@@ -292,6 +293,56 @@ static int release_order(sqlite3 *db, const struct proto_op *op, const struct st
 }
 
 /*
+ * An op of a record kind besides orders (sync_kinds.h): refused when its
+ * opId was used for other content or its judge says no; else its event is
+ * appended and the kind stores it. *rc gets a database failure.
+ */
+static json_t *apply_record(sqlite3 *db, const char *terminal_id, json_t *opj,
+			    const struct proto_op *op, const struct sync_kind *kind, int found,
+			    int64_t seq, const uint8_t hash[32], int64_t now, int *new_event, int *rc)
+{
+	struct proto_error err;
+	const char *result = PROTO_RESULT_REJECTED;
+	char message[160];
+	json_t *res;
+
+	if (found) {
+		snprintf(message, sizeof(message),
+			 "opId: this op id was applied before with other content (event %lld); "
+			 "the first stands",
+			 (long long)seq);
+		*rc = record_refusal(db, terminal_id, opj, PROTO_RESULT_CONFLICT,
+				     PROTO_CODE_OP_ID_REUSED, "opId", message, NULL, now);
+		return result_new(json_object_get(opj, "opId"), PROTO_RESULT_CONFLICT,
+				  PROTO_CODE_OP_ID_REUSED, "opId", message);
+	}
+	*rc = kind->judge(db, terminal_id, op, &result, &err);
+	if (*rc == -EINVAL) {
+		*rc = record_refusal(db, terminal_id, opj, result, err.code, err.field,
+				     err.message, NULL, now);
+		return result_new(json_object_get(opj, "opId"), result, err.code, err.field,
+				  err.message);
+	}
+	if (*rc < 0)
+		return NULL;
+	*rc = event_log_append(db, terminal_id, opj, now, &seq);
+	if (*rc == 0)
+		*rc = record_op(db, op->op_id, terminal_id, hash, seq, now);
+	if (*rc == 0)
+		*rc = kind->store(db, terminal_id, op, seq, now);
+	if (*rc == 0)
+		*rc = staff_check_op(db, terminal_id, op, seq, now);
+	if (*rc < 0)
+		return NULL;
+	*new_event = 1;
+	res = result_new(json_object_get(opj, "opId"), PROTO_RESULT_APPLIED, PROTO_CODE_APPLIED,
+			 NULL, "applied");
+	if (res)
+		json_object_set_new(res, "seq", json_integer(seq));
+	return res;
+}
+
+/*
  * One op, inside the push's transaction. Returns its result object (NULL
  * when out of memory) with *new_event set when it was applied; a database
  * failure (*dberr) returns NULL and the caller undoes the whole push.
@@ -308,6 +359,7 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 	uint8_t hash[32];
 	int64_t seq = 0;
 	int rc, same = 0, found;
+	const struct sync_kind *kind;
 	json_t *res = NULL;
 	enum sync_verdict v;
 
@@ -332,6 +384,12 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 		if (res)
 			json_object_set_new(res, "seq", json_integer(seq));
 		rc = 0;
+		goto out;
+	}
+	kind = sync_kind_find(op.kind);
+	if (kind) {
+		res = apply_record(db, terminal_id, opj, &op, kind, found, seq, hash, now, new_event,
+				   &rc);
 		goto out;
 	}
 	rc = load_order(db, op.entity_id, &stored);

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+/* The table of record ops besides orders (see sync_kinds.h). */
+#include "sync_kinds.h"
+
+#include <string.h>
+
+static const struct sync_kind kinds[] = {
+    /* {PROTO_OP_..., judge, store}: one row per kind */
+    {NULL, NULL, NULL},
+};
+
+const struct sync_kind *sync_kind_find(const char *kind)
+{
+	for (const struct sync_kind *k = kinds; k->kind; k++)
+		if (strcmp(k->kind, kind) == 0)
+			return k;
+	return NULL;
+}
