@@ -174,7 +174,8 @@ int64_t order_due(json_t *order)
 	int64_t total = json_integer_value(json_object_get(order, "total"));
 	int64_t due;
 
-	if (__builtin_sub_overflow(total, order_payments_sum(json_object_get(order, "payments")), &due))
+	if (__builtin_sub_overflow(total, order_payments_sum(json_object_get(order, "payments")),
+				   &due))
 		return INT64_MIN;
 	return due;
 }

@@ -241,9 +241,9 @@ static int check_payment_shape(json_t *payment, size_t i, struct proto_error *er
 				       "%s: expected \"cash\" or \"card\", not %s", path,
 				       order_json_kind(v));
 	if (!order_string_is(v, "cash") && !order_string_is(v, "card"))
-		return proto_error_set(err, BAD_FIELD, path,
-				       "%s: expected \"cash\" or \"card\", not \"%.*s\"", path,
-				       order_quote_len(json_string_value(v), 20), json_string_value(v));
+		return proto_error_set(
+		    err, BAD_FIELD, path, "%s: expected \"cash\" or \"card\", not \"%.*s\"", path,
+		    order_quote_len(json_string_value(v), 20), json_string_value(v));
 	cash = order_string_is(v, "cash");
 	item_path(path, "payments", i, "amount");
 	rc = check_int(json_object_get(payment, "amount"), path, WHAT_MONEY, 1, MONEY_MAX, &amount,
