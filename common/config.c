@@ -2,6 +2,7 @@
 /* Reading and writing hub.conf and term.conf with inih (see config.h). */
 #include "config.h"
 #include "fsutil.h"
+#include "journal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,6 +121,20 @@ static int upstream_key(struct config_parse *p, int line, const char *key, const
 	return -EINVAL;
 }
 
+/* A store code: 2-8 of A-Z 0-9 (the prefix of every journal number). */
+static int set_store_code(struct config_parse *p, int line, const char *section, const char *key,
+			  const char *value, char *dst, size_t dstlen)
+{
+	if (journal_store_code_check(value) < 0) {
+		snprintf(p->err, p->errlen,
+			 "%s line %d: [%s] %s \"%s\" is not a store code (expected 2 to 8 of "
+			 "A-Z 0-9, e.g. CORNER)",
+			 p->file, line, section, key, value);
+		return -EINVAL;
+	}
+	return set_text(p, line, section, key, value, dst, dstlen);
+}
+
 static int unknown_key(struct config_parse *p, int line, const char *section, const char *key)
 {
 	snprintf(p->err, p->errlen, "%s line %d: unknown key \"%s\" in section [%s]", p->file, line,
@@ -151,7 +166,10 @@ static int hub_handler(void *user, const char *section, const char *key, const c
 				 p->file, line, value);
 			rc = -EINVAL;
 		}
-	} else if (IS("store", "hub_id"))
+	} else if (IS("store", "code"))
+		rc = set_store_code(p, line, section, key, value, c->store_code,
+				    sizeof(c->store_code));
+	else if (IS("store", "hub_id"))
 		rc = set_text(p, line, section, key, value, c->hub_id, sizeof(c->hub_id));
 	else if (IS("hub", "listen"))
 		rc = set_text(p, line, section, key, value, c->listen, sizeof(c->listen));
@@ -189,6 +207,9 @@ static int term_handler(void *user, const char *section, const char *key, const 
 		rc = set_text(p, line, section, key, value, c->short_code, sizeof(c->short_code));
 	else if (IS("terminal", "store"))
 		rc = set_text(p, line, section, key, value, c->store, sizeof(c->store));
+	else if (IS("terminal", "store_code"))
+		rc = set_store_code(p, line, section, key, value, c->store_code,
+				    sizeof(c->store_code));
 	else if (IS("hub", "host"))
 		rc = set_text(p, line, section, key, value, c->hub_host, sizeof(c->hub_host));
 	else if (IS("hub", "admin_port"))
@@ -197,6 +218,11 @@ static int term_handler(void *user, const char *section, const char *key, const 
 		rc = set_port(p, line, section, key, value, &c->hub_sync_port);
 	else if (IS("ui", "port"))
 		rc = set_port(p, line, section, key, value, &c->ui_port);
+	else if (IS("printer", "target"))
+		rc = set_text(p, line, section, key, value, c->printer_target,
+			      sizeof(c->printer_target));
+	else if (IS("printer", "width"))
+		rc = set_uint(p, line, section, key, value, 24, 64, &c->printer_width);
 	else
 		rc = unknown_key(p, line, section, key);
 	if (rc < 0) {
@@ -284,16 +310,25 @@ void config_term_defaults(struct term_config *c)
 	c->hub_admin_port = 8443;
 	c->hub_sync_port = 7443;
 	c->ui_port = 8080;
+	c->printer_width = 42;
 }
 
 int config_hub_load(const char *path, struct hub_config *c, char *err, size_t errlen)
 {
-	return config_load(path, hub_handler, c, err, errlen);
+	int rc = config_load(path, hub_handler, c, err, errlen);
+
+	if (rc == 0 && !c->store_code[0])
+		journal_store_code_derive(c->store, c->store_code);
+	return rc;
 }
 
 int config_term_load(const char *path, struct term_config *c, char *err, size_t errlen)
 {
-	return config_load(path, term_handler, c, err, errlen);
+	int rc = config_load(path, term_handler, c, err, errlen);
+
+	if (rc == 0 && !c->store_code[0])
+		journal_store_code_derive(c->store, c->store_code);
+	return rc;
 }
 
 int config_check_text(const char *value)
@@ -313,12 +348,15 @@ int config_hub_save(const char *path, const struct hub_config *c)
 	    config_check_text(c->hub_id) < 0 || config_check_text(c->listen) < 0 ||
 	    config_check_text(c->advertise) < 0)
 		return -EINVAL;
+	if (c->store_code[0] && journal_store_code_check(c->store_code) < 0)
+		return -EINVAL;
 	n = snprintf(text, sizeof(text),
 		     "# tillnet hub configuration; command-line flags override it.\n"
-		     "[store]\nname = %s\ncurrency = %s\nhub_id = %s\n\n"
+		     "[store]\nname = %s\n%s%s%scurrency = %s\nhub_id = %s\n\n"
 		     "[hub]\nlisten = %s\nsync_port = %u\nadmin_port = %u\nadvertise = %s\n",
-		     c->store, c->currency, c->hub_id, c->listen, c->sync_port, c->admin_port,
-		     c->advertise);
+		     c->store, c->store_code[0] ? "code = " : "", c->store_code,
+		     c->store_code[0] ? "\n" : "", c->currency, c->hub_id, c->listen, c->sync_port,
+		     c->admin_port, c->advertise);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -ENAMETOOLONG;
 	/* [upstream] only when there is one, so that a new store's file stays short. */
@@ -353,13 +391,30 @@ int config_term_save(const char *path, const struct term_config *c)
 	    config_check_text(c->short_code) < 0 || config_check_text(c->store) < 0 ||
 	    config_check_text(c->hub_host) < 0)
 		return -EINVAL;
+	if (c->store_code[0] && journal_store_code_check(c->store_code) < 0)
+		return -EINVAL;
 	n = snprintf(text, sizeof(text),
 		     "# tillnet terminal configuration; command-line flags override it.\n"
-		     "[terminal]\nid = %s\nname = %s\nshort_code = %s\nstore = %s\n\n"
+		     "[terminal]\nid = %s\nname = %s\nshort_code = %s\nstore = %s\n%s%s%s\n"
 		     "[hub]\nhost = %s\nadmin_port = %u\nsync_port = %u\n\n[ui]\nport = %u\n",
-		     c->terminal_id, c->name, c->short_code, c->store, c->hub_host,
-		     c->hub_admin_port, c->hub_sync_port, c->ui_port);
+		     c->terminal_id, c->name, c->short_code, c->store,
+		     c->store_code[0] ? "store_code = " : "", c->store_code,
+		     c->store_code[0] ? "\n" : "", c->hub_host, c->hub_admin_port, c->hub_sync_port,
+		     c->ui_port);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -ENAMETOOLONG;
+	/* [printer] only when one is set, so that a new terminal's file stays short. */
+	if (c->printer_target[0] || c->printer_width != 42) {
+		int m;
+
+		if (config_check_text(c->printer_target) < 0)
+			return -EINVAL;
+		m = snprintf(text + n, sizeof(text) - (size_t)n,
+			     "\n[printer]\ntarget = %s\nwidth = %u\n", c->printer_target,
+			     c->printer_width);
+		if (m < 0 || (size_t)m >= sizeof(text) - (size_t)n)
+			return -ENAMETOOLONG;
+		n += m;
+	}
 	return fsutil_write(path, text, (size_t)n, 0644, false);
 }

@@ -18,12 +18,13 @@
 #define CONFIG_UPSTREAM_BATCH_MAX 1000
 
 struct hub_config {
-	char store[CONFIG_TEXT_MAX];	 /* [store] name */
-	char currency[4];		 /* [store] currency, ISO 4217 */
-	char hub_id[40];		 /* [store] hub_id */
-	char listen[64];		 /* [hub] listen */
-	uint16_t sync_port;		 /* [hub] sync_port */
-	uint16_t admin_port;		 /* [hub] admin_port */
+	char store[CONFIG_TEXT_MAX]; /* [store] name */
+	char store_code[9];  /* [store] code: 2-8 of A-Z 0-9; derived from name when absent */
+	char currency[4];    /* [store] currency, ISO 4217 */
+	char hub_id[40];     /* [store] hub_id */
+	char listen[64];     /* [hub] listen */
+	uint16_t sync_port;  /* [hub] sync_port */
+	uint16_t admin_port; /* [hub] admin_port */
 	char advertise[CONFIG_TEXT_MAX]; /* [hub] advertise: address put in codes */
 	/* [upstream]: the back office the hub forwards records to (docs/upstream.md). */
 	char upstream_url[CONFIG_UPSTREAM_MAX];		  /* url; "" for none */
@@ -37,14 +38,18 @@ struct hub_config {
 };
 
 struct term_config {
-	char terminal_id[40];		/* [terminal] id */
-	char name[CONFIG_TEXT_MAX];	/* [terminal] name */
-	char short_code[16];		/* [terminal] short_code */
-	char store[CONFIG_TEXT_MAX];	/* [terminal] store */
+	char terminal_id[40];	     /* [terminal] id */
+	char name[CONFIG_TEXT_MAX];  /* [terminal] name */
+	char short_code[16];	     /* [terminal] short_code */
+	char store[CONFIG_TEXT_MAX]; /* [terminal] store */
+	char store_code[9]; /* [terminal] store_code: the journal numbers' prefix (enrollment) */
 	char hub_host[CONFIG_TEXT_MAX]; /* [hub] host */
 	uint16_t hub_admin_port;	/* [hub] admin_port */
 	uint16_t hub_sync_port;		/* [hub] sync_port */
 	uint16_t ui_port;		/* [ui] port */
+	/* [printer]: where receipts go (docs/pos.md, "Receipts and printers"). */
+	char printer_target[CONFIG_TEXT_MAX]; /* target: tcp:HOST:PORT or a path; "" for none */
+	uint32_t printer_width;		      /* width: columns, 24-64, default 42 */
 };
 
 void config_hub_defaults(struct hub_config *c);
@@ -54,6 +59,8 @@ void config_term_defaults(struct term_config *c);
  * config_hub_load / config_term_load: read `path` over the defaults.
  * -ENOENT if missing, -EINVAL for a bad file with a sentence in `err`
  * (`hub.conf line 4: [hub] sync_port "70000" is not a port (expected 1-65535)`).
+ * A file without a store code gets the one derived from the store's name
+ * (journal_store_code_derive in common/journal.h).
  */
 int config_hub_load(const char *path, struct hub_config *c, char *err, size_t errlen);
 int config_term_load(const char *path, struct term_config *c, char *err, size_t errlen);

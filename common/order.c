@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --- Building an order at the till ------------------------------------------------------- */
@@ -172,9 +173,11 @@ fail:
 int64_t order_due(json_t *order)
 {
 	int64_t total = json_integer_value(json_object_get(order, "total"));
+	int64_t rounding = json_integer_value(json_object_get(order, "rounding"));
 	int64_t due;
 
-	if (__builtin_sub_overflow(total, order_payments_sum(json_object_get(order, "payments")),
+	if (__builtin_add_overflow(total, rounding, &total) ||
+	    __builtin_sub_overflow(total, order_payments_sum(json_object_get(order, "payments")),
 				   &due))
 		return INT64_MIN;
 	return due;
@@ -277,9 +280,10 @@ int order_complete(json_t *order, const char *receipt, int64_t receipt_seq, int6
 	due = order_due(order);
 	if (due != 0)
 		return proto_error_set(err, ORDER_ERR_BAD_TOTAL, "payments",
-				       "payments: they come to %lld but the total is %lld; a "
+				       "payments: they come to %lld but %lld is due; a "
 				       "completed order is paid exactly",
-				       (long long)(parts.total - due), (long long)parts.total);
+				       (long long)order_payments_sum(parts.payments),
+				       (long long)(order_payments_sum(parts.payments) + due));
 
 	status = json_string("completed");
 	number = json_string(receipt);
@@ -309,4 +313,339 @@ fail:
 	json_decref(seq);
 	json_decref(at);
 	return order_out_of_memory(err);
+}
+
+/* --- Discounts, tax modes, tenders ------------------------------------------------------- */
+
+int order_read_discount(json_t *v, const char *path, struct pricing_discount *out,
+			struct proto_error *err)
+{
+	json_t *kind, *value;
+
+	out->kind = PRICING_DISCOUNT_NONE;
+	out->value = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return proto_error_set(
+		    err, BAD_FIELD, path,
+		    "%s: expected null or an object {\"kind\", \"value\"}, not %s", path,
+		    order_json_kind(v));
+	kind = json_object_get(v, "kind");
+	value = json_object_get(v, "value");
+	if (order_string_is(kind, "percent"))
+		out->kind = PRICING_DISCOUNT_PERCENT;
+	else if (order_string_is(kind, "amount"))
+		out->kind = PRICING_DISCOUNT_AMOUNT;
+	else
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s.kind: expected \"percent\" or \"amount\"", path);
+	if (!json_is_integer(value))
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s.value: expected an integer (basis points for a percent, "
+				       "minor units for an amount), not %s",
+				       path, value ? order_json_kind(value) : "nothing");
+	out->value = json_integer_value(value);
+	return 0;
+}
+
+int order_read_mode(json_t *order, enum pricing_mode *mode, struct proto_error *err)
+{
+	json_t *v = json_object_get(order, "priceMode");
+
+	*mode = PRICING_INCLUSIVE;
+	if (!v || order_string_is(v, "inclusive"))
+		return 0;
+	if (order_string_is(v, "exclusive")) {
+		*mode = PRICING_EXCLUSIVE;
+		return 0;
+	}
+	return proto_error_set(err, BAD_FIELD, "priceMode",
+			       "priceMode: expected \"inclusive\" or \"exclusive\"");
+}
+
+static json_t *discount_json(const struct pricing_discount *d)
+{
+	if (d->kind == PRICING_DISCOUNT_NONE)
+		return json_null();
+	return json_pack("{s:s, s:I}", "kind",
+			 d->kind == PRICING_DISCOUNT_PERCENT ? "percent" : "amount", "value",
+			 (json_int_t)d->value);
+}
+
+static int set_int(json_t *obj, const char *key, int64_t v)
+{
+	return json_object_set_new(obj, key, json_integer(v));
+}
+
+/* Price the (working copy of the) order in place; see order_price. */
+static int price_in_place(json_t *order, int64_t ceiling, struct proto_error *err)
+{
+	json_t *lines = json_object_get(order, "lines"), *line, *taxes;
+	struct pricing_line *pl;
+	struct pricing_order po = {0};
+	char path[PATH_LEN];
+	int any_discount, rc = 0;
+	size_t i, n = json_array_size(lines);
+
+	if (n == 0 || n > ORDER_LINES_MAX)
+		return proto_error_set(err, BAD_FIELD, "lines", "lines: expected 1 to %d lines",
+				       ORDER_LINES_MAX);
+	pl = calloc(n, sizeof(*pl));
+	if (!pl)
+		return order_out_of_memory(err);
+	rc = order_read_mode(order, &po.mode, err);
+	if (rc == 0)
+		rc = order_read_discount(json_object_get(order, "discount"), "discount",
+					 &po.discount, err);
+	po.ceiling = ceiling;
+	any_discount = po.discount.kind != PRICING_DISCOUNT_NONE;
+	json_array_foreach(lines, i, line)
+	{
+		if (rc < 0)
+			break;
+		pl[i].qty = json_integer_value(json_object_get(line, "qty"));
+		pl[i].unit_price = json_integer_value(json_object_get(line, "unitPrice"));
+		pl[i].tax_rate = json_integer_value(json_object_get(line, "taxRate"));
+		snprintf(path, sizeof(path), "lines[%zu].discount", i);
+		rc = order_read_discount(json_object_get(line, "discount"), path, &pl[i].discount,
+					 err);
+		any_discount |= pl[i].discount.kind != PRICING_DISCOUNT_NONE;
+	}
+	if (rc == 0)
+		rc = pricing_compute(&po, pl, (int)n, err);
+	if (rc < 0)
+		goto out;
+	rc = -ENOMEM;
+	json_array_foreach(lines, i, line)
+	{
+		if (set_int(line, "lineTotal", pl[i].total) < 0 ||
+		    set_int(line, "tax", pl[i].tax) < 0)
+			goto oom;
+		if (any_discount) {
+			if (set_int(line, "discountAmount", pl[i].discount_amount) < 0 ||
+			    set_int(line, "orderShare", pl[i].order_share) < 0)
+				goto oom;
+		} else {
+			json_object_del(line, "discountAmount");
+			json_object_del(line, "orderShare");
+		}
+	}
+	taxes = json_array();
+	if (!taxes || json_object_set_new(order, "taxes", taxes) < 0)
+		goto oom;
+	for (int t = 0; t < po.ntaxes; t++)
+		if (json_array_append_new(taxes, json_pack("{s:I, s:I, s:I, s:I}", "rate",
+							   (json_int_t)po.taxes[t].rate, "base",
+							   (json_int_t)po.taxes[t].base, "tax",
+							   (json_int_t)po.taxes[t].tax, "total",
+							   (json_int_t)po.taxes[t].total)) < 0)
+			goto oom;
+	if (set_int(order, "total", po.total) < 0 || set_int(order, "taxTotal", po.tax_total) < 0)
+		goto oom;
+	if (any_discount) {
+		if (set_int(order, "discountTotal", po.discount_total) < 0)
+			goto oom;
+	} else {
+		json_object_del(order, "discountTotal");
+	}
+	if (json_object_set_new(order, "payments", json_array()) < 0)
+		goto oom;
+	json_object_del(order, "rounding");
+	json_object_del(order, "cashStep");
+	rc = 0;
+	goto out;
+oom:
+	rc = order_out_of_memory(err);
+out:
+	free(pl);
+	return rc;
+}
+
+/* Run `change` on a copy of the open order; on success the order takes the copy's members. */
+static int on_copy(json_t *order,
+		   int (*change)(json_t *work, const void *arg, int64_t ceiling,
+				 struct proto_error *err),
+		   const void *arg, int64_t ceiling, struct proto_error *err)
+{
+	struct order_parts parts;
+	json_t *work;
+	int rc;
+
+	rc = order_parts_get(order, &parts, err);
+	if (rc < 0)
+		return rc;
+	work = json_deep_copy(order);
+	if (!work)
+		return order_out_of_memory(err);
+	rc = change(work, arg, ceiling, err);
+	if (rc == 0) {
+		json_object_clear(order);
+		if (json_object_update(order, work) < 0)
+			rc = order_out_of_memory(err);
+	}
+	json_decref(work);
+	return rc;
+}
+
+static int change_price(json_t *work, const void *arg, int64_t ceiling, struct proto_error *err)
+{
+	(void)arg;
+	return price_in_place(work, ceiling, err);
+}
+
+int order_price(json_t *order, int64_t ceiling, struct proto_error *err)
+{
+	return on_copy(order, change_price, NULL, ceiling, err);
+}
+
+struct discount_arg {
+	int line;
+	const struct pricing_discount *d;
+};
+
+static int change_discount(json_t *work, const void *arg, int64_t ceiling, struct proto_error *err)
+{
+	const struct discount_arg *a = arg;
+	json_t *target = work, *d;
+
+	if (a->line >= 0) {
+		target = json_array_get(json_object_get(work, "lines"), (size_t)a->line);
+		if (!target)
+			return proto_error_set(err, BAD_FIELD, "lines",
+					       "lines: there is no line %d in this order",
+					       a->line + 1);
+	}
+	d = discount_json(a->d);
+	if (!d || json_object_set_new(target, "discount", d) < 0)
+		return order_out_of_memory(err);
+	if (a->d->kind == PRICING_DISCOUNT_NONE)
+		json_object_del(target, "discount");
+	return price_in_place(work, ceiling, err);
+}
+
+int order_set_discount(json_t *order, int line, const struct pricing_discount *d, int64_t ceiling,
+		       struct proto_error *err)
+{
+	struct discount_arg a = {line, d};
+
+	return on_copy(order, change_discount, &a, ceiling, err);
+}
+
+static int change_mode(json_t *work, const void *arg, int64_t ceiling, struct proto_error *err)
+{
+	const enum pricing_mode *mode = arg;
+
+	if (json_object_set_new(
+		work, "priceMode",
+		json_string(*mode == PRICING_EXCLUSIVE ? "exclusive" : "inclusive")) < 0)
+		return order_out_of_memory(err);
+	return price_in_place(work, ceiling, err);
+}
+
+int order_set_mode(json_t *order, enum pricing_mode mode, int64_t ceiling, struct proto_error *err)
+{
+	return on_copy(order, change_mode, &mode, ceiling, err);
+}
+
+int order_tender_kind(const char *name, enum pricing_tender *out)
+{
+	static const char *const names[] = {"cash", "card", "other", "points"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name && strcmp(name, names[i]) == 0) {
+			*out = (enum pricing_tender)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+struct settle_arg {
+	const struct order_tender *t;
+	int n;
+	int64_t step;
+};
+
+static int change_settle(json_t *work, const void *arg, int64_t ceiling, struct proto_error *err)
+{
+	const struct settle_arg *a = arg;
+	struct pricing_payment pays[ORDER_PAYMENTS_MAX];
+	int64_t total = json_integer_value(json_object_get(work, "total")), paid = 0, rounding;
+	json_t *payments;
+	char path[PATH_LEN];
+	int rc;
+
+	(void)ceiling;
+	if (a->n < 1 || a->n > ORDER_PAYMENTS_MAX)
+		return proto_error_set(err, BAD_FIELD, "payments",
+				       "payments: expected 1 to %d payments", ORDER_PAYMENTS_MAX);
+	if (a->step < 1 || a->step > PRICING_STEP_MAX)
+		return proto_error_set(err, BAD_FIELD, "cashStep",
+				       "cashStep: %lld is out of range; expected 1 to %d",
+				       (long long)a->step, PRICING_STEP_MAX);
+	for (int i = 0; i < a->n; i++) {
+		const struct order_tender *t = &a->t[i];
+		int64_t left = total - paid, cash_due;
+
+		snprintf(path, sizeof(path), "payments[%d].tender", i);
+		if (order_tender_kind(t->tender, &pays[i].tender) < 0)
+			return proto_error_set(
+			    err, BAD_FIELD, path,
+			    "%s: expected \"cash\", \"card\", \"other\" or \"points\"", path);
+		snprintf(path, sizeof(path), "payments[%d].reference", i);
+		if (pays[i].tender == PRICING_TENDER_CARD ||
+		    pays[i].tender == PRICING_TENDER_OTHER) {
+			rc = arg_reference(t->reference, path, err);
+			if (rc < 0)
+				return rc;
+		} else if (t->reference) {
+			return proto_error_set(err, BAD_FIELD, path,
+					       "%s: a %s payment has no reference (expected null)",
+					       path, t->tender);
+		}
+		cash_due = pricing_cash_round(left, a->step);
+		pays[i].tendered = t->tendered;
+		if (t->tendered == 0)
+			pays[i].tendered = pays[i].tender == PRICING_TENDER_CASH ? cash_due : left;
+		if (pays[i].tender != PRICING_TENDER_CASH)
+			paid += pays[i].tendered;
+		else
+			paid += pays[i].tendered >= cash_due ? cash_due : pays[i].tendered;
+	}
+	rc = pricing_settle(total, a->step, pays, a->n, &rounding, err);
+	if (rc < 0)
+		return rc;
+	payments = json_array();
+	if (!payments || json_object_set_new(work, "payments", payments) < 0)
+		return order_out_of_memory(err);
+	for (int i = 0; i < a->n; i++) {
+		json_t *p =
+		    json_pack("{s:s, s:I, s:I, s:I}", "tender", a->t[i].tender, "amount",
+			      (json_int_t)pays[i].amount, "tendered", (json_int_t)pays[i].tendered,
+			      "change", (json_int_t)pays[i].change);
+
+		if (!p ||
+		    json_object_set_new(p, "reference",
+					a->t[i].reference ? json_string(a->t[i].reference)
+							  : json_null()) < 0 ||
+		    json_array_append_new(payments, p) < 0)
+			return order_out_of_memory(err);
+	}
+	if (a->step > 1) {
+		if (set_int(work, "cashStep", a->step) < 0 ||
+		    set_int(work, "rounding", rounding) < 0)
+			return order_out_of_memory(err);
+	} else {
+		json_object_del(work, "cashStep");
+		json_object_del(work, "rounding");
+	}
+	return 0;
+}
+
+int order_settle(json_t *order, const struct order_tender *tenders, int n, int64_t cash_step,
+		 struct proto_error *err)
+{
+	struct settle_arg a = {tenders, n, cash_step};
+
+	return on_copy(order, change_settle, &a, 0, err);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "money.h"
+#include "pricing.h"
 #include "proto.h" /* struct proto_error, proto_error_set */
 
 /* Limits of the spec. Strings are counted in bytes of UTF-8. */
@@ -90,6 +91,56 @@ int order_add_payment(json_t *order, const char *tender, int64_t tendered, const
  */
 int order_complete(json_t *order, const char *receipt, int64_t receipt_seq, int64_t completed_at,
 		   struct proto_error *err);
+
+/*
+ * The till's extras (docs/protocol.md, "The order"; docs/pos.md, "The
+ * money rules"). An order built with order_new and order_add_line is
+ * priced as a plain tax-inclusive sale; these change that and re-price it.
+ */
+
+/* One tender handed over at the till: what order_settle takes. */
+struct order_tender {
+	const char *tender;    /* "cash", "card", "other" or "points" */
+	int64_t tendered;      /* cash: handed over; others: the amount; 0: what is left to pay */
+	const char *reference; /* card and other: required; cash and points: NULL */
+};
+
+/*
+ * order_set_discount: a discount on line `line`, or on the whole order when
+ * line is -1 ({"kind": "percent"|"amount", "value": …} in the document;
+ * PRICING_DISCOUNT_NONE removes it). Then re-prices with order_price.
+ * Refused like order_price, and an index that is not a line ("lines").
+ * On failure the order is unchanged.
+ */
+int order_set_discount(json_t *order, int line, const struct pricing_discount *d, int64_t ceiling,
+		       struct proto_error *err);
+
+/*
+ * order_set_mode: prices include tax (PRICING_INCLUSIVE, the default) or tax
+ * comes on top (PRICING_EXCLUSIVE); re-prices. Unchanged on failure.
+ */
+int order_set_mode(json_t *order, enum pricing_mode mode, int64_t ceiling, struct proto_error *err);
+
+/*
+ * order_price: compute every line's lineTotal, tax, discountAmount and
+ * orderShare, and the order's total, taxTotal, discountTotal and taxes
+ * from the lines' qty, unitPrice, taxRate and discount, the order's
+ * priceMode and discount, with pricing_compute. `ceiling` is the largest
+ * discount the person at the till may give (basis points). Payments taken
+ * before are dropped (the amount due changed). Unchanged on failure.
+ */
+int order_price(json_t *order, int64_t ceiling, struct proto_error *err);
+
+/*
+ * order_settle: replace the payments with `tenders`, settled against the
+ * total with pricing_settle at cash rounding `cash_step` (1: none), and set
+ * cashStep and rounding. A tendered of 0 means "what is left" (after cash
+ * rounding for cash). Card and other need a reference of 1 … 64 printable
+ * ASCII bytes ("payments[i].reference"); cash and points have none.
+ * Refused like pricing_settle. Unchanged on failure.
+ */
+int order_settle(json_t *order, const struct order_tender *tenders, int n, int64_t cash_step,
+		 struct proto_error *err);
 
 /*
  * order_check: validate an untrusted order.put payload, as the hub does for

@@ -13,9 +13,12 @@
  */
 #include "order.h"
 #include "order_json.h"
+#include "pricing.h"
+#include "proto_sync.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --- Checking an order from a terminal --------------------------------------------------- */
@@ -116,6 +119,109 @@ static int check_array(json_t *v, const char *path, size_t min, size_t max, cons
 	return 0;
 }
 
+/* An optional integer member: missing is fine, present is checked. */
+static int check_opt_int(json_t *obj, const char *key, const char *path, const char *what,
+			 int64_t min, int64_t max, struct proto_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return v ? check_int(v, path, what, min, max, NULL, err) : 0;
+}
+
+/* A discount member's shape; its value's limits are pricing_compute's (pass 2). */
+static int check_discount_shape(json_t *v, const char *path, struct proto_error *err)
+{
+	struct pricing_discount d;
+
+	return order_read_discount(v, path, &d, err);
+}
+
+static int check_uuid(json_t *v, const char *path, struct proto_error *err)
+{
+	if (!json_is_string(v) || proto_uuid_check(json_string_value(v)) < 0)
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s: expected an order id (a lower-case UUID)", path);
+	return 0;
+}
+
+/*
+ * The members of the till's extras (docs/protocol.md, "The order"), all
+ * optional: type and refundOf, priceMode, the order discount,
+ * discountTotal, taxes, cashStep and rounding.
+ */
+static int check_extras(json_t *order, struct proto_error *err)
+{
+	json_t *type = json_object_get(order, "type"), *taxes, *item;
+	enum pricing_mode mode;
+	char path[PATH_LEN];
+	size_t i;
+	int rc;
+
+	if (type && !order_string_is(type, "sale") && !order_string_is(type, "refund"))
+		return proto_error_set(err, BAD_FIELD, "payload.type",
+				       "payload.type: expected \"sale\" or \"refund\"");
+	if (order_string_is(type, "refund")) {
+		rc = check_uuid(json_object_get(order, "refundOf"), "payload.refundOf", err);
+		if (rc < 0)
+			return rc;
+		if (json_object_get(order, "refundOfReceipt")) {
+			rc = check_text(json_object_get(order, "refundOfReceipt"),
+					"payload.refundOfReceipt", 1, ORDER_RECEIPT_MAX, NULL, err);
+			if (rc < 0)
+				return rc;
+		}
+	} else if (json_object_get(order, "refundOf")) {
+		return proto_error_set(err, BAD_FIELD, "payload.refundOf",
+				       "payload.refundOf: only a refund (type \"refund\") refers "
+				       "to another order");
+	}
+	if (json_object_get(order, "customer")) {
+		rc = check_uuid(json_object_get(order, "customer"), "payload.customer", err);
+		if (rc < 0)
+			return rc;
+	}
+	if (order_read_mode(order, &mode, err) < 0)
+		return proto_error_set(err, BAD_FIELD, "payload.priceMode",
+				       "payload.priceMode: expected \"inclusive\" or "
+				       "\"exclusive\"");
+	rc = check_discount_shape(json_object_get(order, "discount"), "payload.discount", err);
+	if (rc == 0)
+		rc = check_opt_int(order, "discountTotal", "payload.discountTotal", WHAT_MONEY, 0,
+				   MONEY_MAX, err);
+	if (rc == 0)
+		rc = check_opt_int(order, "cashStep", "payload.cashStep",
+				   "an integer step in minor units", 1, PRICING_STEP_MAX, err);
+	if (rc == 0)
+		rc = check_opt_int(order, "rounding", "payload.rounding", WHAT_MONEY,
+				   -PRICING_STEP_MAX, PRICING_STEP_MAX, err);
+	if (rc < 0)
+		return rc;
+	taxes = json_object_get(order, "taxes");
+	if (!taxes)
+		return 0;
+	rc = check_array(taxes, "payload.taxes", 0, PRICING_RATES_MAX, "tax rates", err);
+	json_array_foreach(taxes, i, item)
+	{
+		static const char *const keys[] = {"rate", "base", "tax", "total"};
+
+		if (rc < 0)
+			return rc;
+		if (!json_is_object(item)) {
+			item_path(path, "taxes", i, NULL);
+			return proto_error_set(err, BAD_FIELD, path,
+					       "%s: expected an object {rate, base, tax, total}",
+					       path);
+		}
+		for (size_t k = 0; k < 4 && rc == 0; k++) {
+			item_path(path, "taxes", i, keys[k]);
+			rc = check_int(json_object_get(item, keys[k]), path,
+				       k == 0 ? WHAT_RATE : WHAT_MONEY, 0,
+				       k == 0 ? MONEY_RATE_MAX : MONEY_MAX, NULL, err);
+		}
+	}
+	return rc;
+}
+
 static int check_header(json_t *order, int *completed, struct proto_error *err)
 {
 	json_t *status = json_object_get(order, "status");
@@ -165,11 +271,11 @@ static int check_header(json_t *order, int *completed, struct proto_error *err)
 	if (rc > 0)
 		rc = check_int(v, "payload.completedAt", WHAT_CLOCK, ORDER_CLOCK_MIN,
 			       ORDER_CLOCK_MAX, NULL, err);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : check_extras(order, err);
 }
 
 /* Pass 1 for a line: every member present, of its type, within its limits. */
-static int check_line_shape(json_t *line, size_t i, struct proto_error *err)
+static int check_line_shape(json_t *line, size_t i, int refund, struct proto_error *err)
 {
 	char path[PATH_LEN];
 	int64_t qty, price, line_total;
@@ -214,12 +320,35 @@ static int check_line_shape(json_t *line, size_t i, struct proto_error *err)
 	if (rc < 0)
 		return rc;
 	item_path(path, "lines", i, "tax");
-	return check_int(json_object_get(line, "tax"), path, WHAT_MONEY, 0, MONEY_MAX, NULL, err);
+	rc = check_int(json_object_get(line, "tax"), path, WHAT_MONEY, 0, MONEY_MAX, NULL, err);
+	if (rc < 0)
+		return rc;
+	item_path(path, "lines", i, "discount");
+	rc = check_discount_shape(json_object_get(line, "discount"), path, err);
+	if (rc < 0)
+		return rc;
+	item_path(path, "lines", i, "discountAmount");
+	rc = check_opt_int(line, "discountAmount", path, WHAT_MONEY, 0, MONEY_MAX, err);
+	if (rc < 0)
+		return rc;
+	item_path(path, "lines", i, "orderShare");
+	rc = check_opt_int(line, "orderShare", path, WHAT_MONEY, 0, MONEY_MAX, err);
+	if (rc < 0)
+		return rc;
+	item_path(path, "lines", i, "refLine");
+	if (refund && !json_object_get(line, "refLine"))
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s: missing; a refund line names the line of the sale it "
+				       "refunds (0 for the first)",
+				       path);
+	return check_opt_int(line, "refLine", path, "a line index", 0, ORDER_LINES_MAX - 1, err);
 }
 
 /* Pass 1 for a payment. The relations between tendered and amount are limits of tendered. */
-static int check_payment_shape(json_t *payment, size_t i, struct proto_error *err)
+static int check_payment_shape(json_t *payment, size_t i, int rounded, struct proto_error *err)
 {
+	static const char tenders[] = "\"cash\", \"card\", \"other\" or \"points\"";
+	enum pricing_tender tender;
 	char path[PATH_LEN];
 	int64_t amount, tendered;
 	json_t *v;
@@ -234,20 +363,21 @@ static int check_payment_shape(json_t *payment, size_t i, struct proto_error *er
 	item_path(path, "payments", i, "tender");
 	v = json_object_get(payment, "tender");
 	if (!v)
-		return proto_error_set(err, BAD_FIELD, path,
-				       "%s: missing; expected \"cash\" or \"card\"", path);
+		return proto_error_set(err, BAD_FIELD, path, "%s: missing; expected %s", path,
+				       tenders);
 	if (!json_is_string(v))
-		return proto_error_set(err, BAD_FIELD, path,
-				       "%s: expected \"cash\" or \"card\", not %s", path,
-				       order_json_kind(v));
-	if (!order_string_is(v, "cash") && !order_string_is(v, "card"))
-		return proto_error_set(
-		    err, BAD_FIELD, path, "%s: expected \"cash\" or \"card\", not \"%.*s\"", path,
-		    order_quote_len(json_string_value(v), 20), json_string_value(v));
-	cash = order_string_is(v, "cash");
+		return proto_error_set(err, BAD_FIELD, path, "%s: expected %s, not %s", path,
+				       tenders, order_json_kind(v));
+	if (json_string_length(v) != strlen(json_string_value(v)) ||
+	    order_tender_kind(json_string_value(v), &tender) < 0)
+		return proto_error_set(err, BAD_FIELD, path, "%s: expected %s, not \"%.*s\"", path,
+				       tenders, order_quote_len(json_string_value(v), 20),
+				       json_string_value(v));
+	cash = tender == PRICING_TENDER_CASH;
 	item_path(path, "payments", i, "amount");
-	rc = check_int(json_object_get(payment, "amount"), path, WHAT_MONEY, 1, MONEY_MAX, &amount,
-		       err);
+	/* Cash may cover 0 when cash rounding alone settled the order. */
+	rc = check_int(json_object_get(payment, "amount"), path, WHAT_MONEY,
+		       cash && rounded ? 0 : 1, MONEY_MAX, &amount, err);
 	if (rc < 0)
 		return rc;
 	item_path(path, "payments", i, "tendered");
@@ -261,10 +391,11 @@ static int check_payment_shape(json_t *payment, size_t i, struct proto_error *er
 				       "cover the amount",
 				       path, (long long)tendered, (long long)amount);
 	if (!cash && tendered != amount)
-		return proto_error_set(err, BAD_FIELD, path,
-				       "%s: %lld differs from the amount %lld; for a card they are "
-				       "equal",
-				       path, (long long)tendered, (long long)amount);
+		return proto_error_set(
+		    err, BAD_FIELD, path,
+		    "%s: %lld differs from the amount %lld; for a %s payment they "
+		    "are equal",
+		    path, (long long)tendered, (long long)amount, json_string_value(v));
 	item_path(path, "payments", i, "change");
 	rc = check_int(json_object_get(payment, "change"), path, WHAT_MONEY, 0, MONEY_MAX, NULL,
 		       err);
@@ -272,97 +403,235 @@ static int check_payment_shape(json_t *payment, size_t i, struct proto_error *er
 		return rc;
 	item_path(path, "payments", i, "reference");
 	v = json_object_get(payment, "reference");
-	if (cash) {
+	if (tender == PRICING_TENDER_CASH || tender == PRICING_TENDER_POINTS) {
 		if (v && !json_is_null(v))
 			return proto_error_set(err, BAD_FIELD, path,
-					       "%s: expected null for a cash payment, not %s", path,
-					       order_json_kind(v));
+					       "%s: expected null for a %s payment, not %s", path,
+					       cash ? "cash" : "points", order_json_kind(v));
 		return 0;
 	}
 	return check_text(v, path, 1, ORDER_REFERENCE_MAX, NULL, err);
 }
 
-/* Pass 2: every number agrees with what money.h computes from the others. */
-static int check_arithmetic(json_t *order, int completed, struct proto_error *err)
+/* A pricing.h error names fields of the order; the op's names start with "payload.". */
+static int in_payload(struct proto_error *err)
 {
-	json_t *lines = json_object_get(order, "lines");
-	json_t *payments = json_object_get(order, "payments");
-	int64_t total = json_integer_value(json_object_get(order, "total"));
-	int64_t tax_total = json_integer_value(json_object_get(order, "taxTotal"));
-	int64_t sum = 0, tax_sum = 0, paid;
+	char field[sizeof(err->field)], message[sizeof(err->message)];
+
+	snprintf(field, sizeof(field), "payload.%.*s", (int)sizeof(field) - 9, err->field);
+	snprintf(message, sizeof(message), "payload.%.*s", (int)sizeof(message) - 9, err->message);
+	memcpy(err->field, field, sizeof(field));
+	memcpy(err->message, message, sizeof(message));
+	return -EINVAL;
+}
+
+static int differs(const char *path, const char *what, int64_t got, int64_t want,
+		   struct proto_error *err)
+{
+	return proto_error_set(err, ORDER_ERR_BAD_TOTAL, path, "%s: %lld is not %s, which is %lld",
+			       path, (long long)got, what, (long long)want);
+}
+
+static int64_t int_or_0(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/*
+ * Pass 2 for a sale: price the lines again with pricing_compute (no
+ * discount ceiling here: who may give how much is the staff re-check's,
+ * staff_check.c) and compare every computed member.
+ */
+static int check_sale_prices(json_t *order, struct proto_error *err)
+{
+	json_t *lines = json_object_get(order, "lines"), *line, *taxes;
+	struct pricing_order po = {0};
+	struct pricing_line *pl;
 	char path[PATH_LEN];
-	json_t *item;
+	size_t i, n = json_array_size(lines);
+	int rc = 0;
+
+	pl = calloc(n, sizeof(*pl));
+	if (!pl)
+		return order_out_of_memory(err);
+	order_read_mode(order, &po.mode, err);
+	order_read_discount(json_object_get(order, "discount"), "discount", &po.discount, err);
+	po.ceiling = MONEY_RATE_MAX;
+	json_array_foreach(lines, i, line)
+	{
+		pl[i].qty = int_or_0(line, "qty");
+		pl[i].unit_price = int_or_0(line, "unitPrice");
+		pl[i].tax_rate = int_or_0(line, "taxRate");
+		snprintf(path, sizeof(path), "lines[%zu].discount", i);
+		order_read_discount(json_object_get(line, "discount"), path, &pl[i].discount, err);
+	}
+	if (pricing_compute(&po, pl, (int)n, err) < 0) {
+		rc = in_payload(err);
+		goto out;
+	}
+	json_array_foreach(lines, i, line)
+	{
+		static const char *const keys[] = {"lineTotal", "tax", "discountAmount",
+						   "orderShare"};
+		static const char *const what[] = {"the line's total after discounts (docs/pos.md)",
+						   "the line's tax", "the line's own discount",
+						   "the line's share of the order "
+						   "discount"};
+		int64_t want[] = {pl[i].total, pl[i].tax, pl[i].discount_amount, pl[i].order_share};
+
+		for (int k = 0; k < 4; k++) {
+			if (int_or_0(line, keys[k]) == want[k])
+				continue;
+			item_path(path, "lines", i, keys[k]);
+			rc = differs(path, what[k], int_or_0(line, keys[k]), want[k], err);
+			goto out;
+		}
+	}
+	if (int_or_0(order, "total") != po.total)
+		rc = differs("payload.total", "the sum of the lines' lineTotal",
+			     int_or_0(order, "total"), po.total, err);
+	else if (int_or_0(order, "taxTotal") != po.tax_total)
+		rc = differs("payload.taxTotal", "the sum of the lines' tax",
+			     int_or_0(order, "taxTotal"), po.tax_total, err);
+	else if (int_or_0(order, "discountTotal") != po.discount_total)
+		rc = differs("payload.discountTotal", "the sum of the lines' discounts",
+			     int_or_0(order, "discountTotal"), po.discount_total, err);
+	if (rc < 0)
+		goto out;
+	taxes = json_object_get(order, "taxes");
+	if (taxes && json_array_size(taxes) != (size_t)po.ntaxes) {
+		rc = proto_error_set(err, ORDER_ERR_BAD_TOTAL, "payload.taxes",
+				     "payload.taxes: %zu rates listed, but the lines have %d",
+				     json_array_size(taxes), po.ntaxes);
+		goto out;
+	}
+	for (int t = 0; taxes && t < po.ntaxes; t++) {
+		static const char *const keys[] = {"rate", "base", "tax", "total"};
+		json_t *item = json_array_get(taxes, (size_t)t);
+		int64_t want[] = {po.taxes[t].rate, po.taxes[t].base, po.taxes[t].tax,
+				  po.taxes[t].total};
+
+		for (int k = 0; k < 4; k++) {
+			if (int_or_0(item, keys[k]) == want[k])
+				continue;
+			item_path(path, "taxes", (size_t)t, keys[k]);
+			rc = differs(path, "what the lines at this rate (by rising rate) sum to",
+				     int_or_0(item, keys[k]), want[k], err);
+			goto out;
+		}
+	}
+out:
+	free(pl);
+	return rc;
+}
+
+/* Pass 2 for a refund: each line within itself and the sums (the sale is compared at the hub). */
+static int check_refund_sums(json_t *order, struct proto_error *err)
+{
+	json_t *lines = json_object_get(order, "lines"), *line;
+	int64_t sum = 0, tax_sum = 0;
+	char path[PATH_LEN];
 	size_t i;
 
-	/* Pass 1 bounded every value: at most 500 lines of MONEY_MAX, no overflow. */
-	json_array_foreach(lines, i, item)
+	json_array_foreach(lines, i, line)
 	{
-		int64_t qty = json_integer_value(json_object_get(item, "qty"));
-		int64_t price = json_integer_value(json_object_get(item, "unitPrice"));
-		int64_t rate = json_integer_value(json_object_get(item, "taxRate"));
-		int64_t line_total = json_integer_value(json_object_get(item, "lineTotal"));
-		int64_t tax = json_integer_value(json_object_get(item, "tax"));
-		int64_t want;
-
-		money_line_total(price, qty, &want); /* in range: checked in pass 1 */
-		if (line_total != want) {
-			item_path(path, "lines", i, "lineTotal");
-			return proto_error_set(err, ORDER_ERR_BAD_TOTAL, path,
-					       "%s: %lld is not unitPrice times qty / 1000 rounded "
-					       "half away from zero, which is %lld",
-					       path, (long long)line_total, (long long)want);
-		}
-		want = money_tax_included(line_total, rate);
-		if (tax != want) {
+		if (int_or_0(line, "tax") > int_or_0(line, "lineTotal")) {
 			item_path(path, "lines", i, "tax");
 			return proto_error_set(err, ORDER_ERR_BAD_TOTAL, path,
-					       "%s: %lld is not the tax included in lineTotal %lld "
-					       "at %lld basis points, which is %lld",
-					       path, (long long)tax, (long long)line_total,
-					       (long long)rate, (long long)want);
+					       "%s: a line's tax cannot exceed its lineTotal",
+					       path);
 		}
-		sum += line_total;
-		tax_sum += tax;
+		sum += int_or_0(line, "lineTotal");
+		tax_sum += int_or_0(line, "tax");
 	}
-	if (total != sum)
-		return proto_error_set(
-		    err, ORDER_ERR_BAD_TOTAL, "payload.total",
-		    "payload.total: %lld is not the sum of the lines' lineTotal, "
-		    "which is %lld",
-		    (long long)total, (long long)sum);
-	if (tax_total != tax_sum)
-		return proto_error_set(err, ORDER_ERR_BAD_TOTAL, "payload.taxTotal",
-				       "payload.taxTotal: %lld is not the sum of the lines' tax, "
-				       "which is %lld",
-				       (long long)tax_total, (long long)tax_sum);
+	if (int_or_0(order, "total") != sum)
+		return differs("payload.total", "the sum of the lines' lineTotal",
+			       int_or_0(order, "total"), sum, err);
+	if (int_or_0(order, "taxTotal") != tax_sum)
+		return differs("payload.taxTotal", "the sum of the lines' tax",
+			       int_or_0(order, "taxTotal"), tax_sum, err);
+	return 0;
+}
+
+/*
+ * Pass 2 for the payments: change is tendered - amount; a completed
+ * order's payments are settled again with pricing_settle from what was
+ * tendered, and every amount, change and the rounding must agree.
+ */
+static int check_payments(json_t *order, int completed, struct proto_error *err)
+{
+	json_t *payments = json_object_get(order, "payments"), *item;
+	struct pricing_payment pays[ORDER_PAYMENTS_MAX];
+	int64_t step = json_object_get(order, "cashStep") ? int_or_0(order, "cashStep") : 1;
+	int64_t rounding = 0, total = int_or_0(order, "total");
+	char path[PATH_LEN];
+	size_t i, n = json_array_size(payments);
+
 	json_array_foreach(payments, i, item)
 	{
-		int64_t amount = json_integer_value(json_object_get(item, "amount"));
-		int64_t tendered = json_integer_value(json_object_get(item, "tendered"));
-		int64_t change = json_integer_value(json_object_get(item, "change"));
+		int64_t amount = int_or_0(item, "amount"), tendered = int_or_0(item, "tendered");
 
-		if (change != tendered - amount) {
+		if (int_or_0(item, "change") != tendered - amount) {
 			item_path(path, "payments", i, "change");
-			return proto_error_set(err, ORDER_ERR_BAD_TOTAL, path,
-					       "%s: %lld is not tendered - amount, which is %lld",
-					       path, (long long)change,
-					       (long long)(tendered - amount));
+			return differs(path, "tendered - amount", int_or_0(item, "change"),
+				       tendered - amount, err);
+		}
+		order_tender_kind(json_string_value(json_object_get(item, "tender")),
+				  &pays[i].tender);
+		pays[i].tendered = tendered;
+	}
+	if (!completed) {
+		if (order_payments_sum(payments) > total + int_or_0(order, "rounding"))
+			return proto_error_set(
+			    err, ORDER_ERR_BAD_TOTAL, "payload.payments",
+			    "payload.payments: they come to more than the total");
+		return 0;
+	}
+	if (order_payments_sum(payments) != total + int_or_0(order, "rounding"))
+		return proto_error_set(
+		    err, ORDER_ERR_BAD_TOTAL, "payload.payments",
+		    "payload.payments: the amounts come to %lld but the total "
+		    "(with a cash rounding of %lld) is %lld; a completed order is "
+		    "paid exactly",
+		    (long long)order_payments_sum(payments), (long long)int_or_0(order, "rounding"),
+		    (long long)(total + int_or_0(order, "rounding")));
+	if (pricing_settle(total, step, pays, (int)n, &rounding, err) < 0) {
+		snprintf(err->code, sizeof(err->code), "%s", ORDER_ERR_BAD_TOTAL);
+		return in_payload(err);
+	}
+	json_array_foreach(payments, i, item)
+	{
+		if (int_or_0(item, "amount") != pays[i].amount) {
+			item_path(path, "payments", i, "amount");
+			return differs(path,
+				       "what this tender covers when the payments are taken "
+				       "in order",
+				       int_or_0(item, "amount"), pays[i].amount, err);
 		}
 	}
-	paid = order_payments_sum(payments);
-	if (completed && paid != total)
-		return proto_error_set(err, ORDER_ERR_BAD_TOTAL, "payload.payments",
-				       "payload.payments: the amounts come to %lld but the total "
-				       "is %lld; a completed order is paid exactly",
-				       (long long)paid, (long long)total);
+	if (int_or_0(order, "rounding") != rounding)
+		return differs("payload.rounding", "the cash rounding of what was left to pay",
+			       int_or_0(order, "rounding"), rounding, err);
 	return 0;
+}
+
+/* Pass 2: every number agrees with what pricing.h computes from the others. */
+static int check_arithmetic(json_t *order, int completed, struct proto_error *err)
+{
+	int rc;
+
+	if (order_string_is(json_object_get(order, "type"), "refund"))
+		rc = check_refund_sums(order, err);
+	else
+		rc = check_sale_prices(order, err);
+	return rc < 0 ? rc : check_payments(order, completed, err);
 }
 
 int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto_error *err)
 {
 	char path[PATH_LEN];
 	json_t *lines, *payments, *item;
-	int completed = 0;
+	int completed = 0, refund;
 	size_t i;
 	int rc;
 
@@ -375,13 +644,14 @@ int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto
 	rc = check_header(order, &completed, err);
 	if (rc < 0)
 		return rc;
+	refund = order_string_is(json_object_get(order, "type"), "refund");
 	lines = json_object_get(order, "lines");
 	rc = check_array(lines, "payload.lines", 1, ORDER_LINES_MAX, "lines", err);
 	if (rc < 0)
 		return rc;
 	json_array_foreach(lines, i, item)
 	{
-		rc = check_line_shape(item, i, err);
+		rc = check_line_shape(item, i, refund, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -399,7 +669,8 @@ int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto
 		return rc;
 	json_array_foreach(payments, i, item)
 	{
-		rc = check_payment_shape(item, i, err);
+		rc = check_payment_shape(
+		    item, i, json_integer_value(json_object_get(order, "rounding")) != 0, err);
 		if (rc < 0)
 			return rc;
 	}

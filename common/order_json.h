@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pricing.h"
 #include "proto.h"
 
 #define BAD_FIELD PROTO_ERR_BAD_FIELD
@@ -39,5 +40,18 @@ int order_utf8_valid(const char *s, size_t len);
 
 /* Sum of the payments' amounts; non-integers count as 0, and it saturates. */
 int64_t order_payments_sum(json_t *payments);
+
+/*
+ * order_read_discount: a discount member ({"kind", "value"}, or null or
+ * missing for none) named `path`; the value's limits are pricing_compute's.
+ */
+int order_read_discount(json_t *v, const char *path, struct pricing_discount *out,
+			struct proto_error *err);
+
+/* order_read_mode: the order's priceMode (missing: inclusive). */
+int order_read_mode(json_t *order, enum pricing_mode *mode, struct proto_error *err);
+
+/* order_tender_kind: "cash", "card", "other", "points"; -EINVAL for others. */
+int order_tender_kind(const char *name, enum pricing_tender *out);
 
 #endif

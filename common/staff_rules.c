@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Staff rules shared by the hub and the terminals (see staff_rules.h). */
 #include "staff_rules.h"
+#include "money.h"
 #include "perm.h"
 #include "proto_sync.h"
 
@@ -53,6 +54,81 @@ const char *staff_op_permission(const char *kind)
 		if (strcmp(op_permissions[i].kind, kind) == 0)
 			return op_permissions[i].permission;
 	return NULL;
+}
+
+__extension__ typedef __int128 wide; /* discount × 10000 can pass 2^63 */
+
+/* discount × 10000 / base, rounded up: 5.01 off 10.00 is 5010, not 5009.99. */
+static int64_t share_bp(int64_t discount, int64_t base)
+{
+	if (discount <= 0 || base <= 0)
+		return 0;
+	if (discount >= base)
+		return MONEY_RATE_MAX;
+	return (int64_t)(((wide)discount * MONEY_RATE_MAX + base - 1) / base);
+}
+
+static void need(struct staff_needs *out, const char *perm)
+{
+	for (int i = 0; i < out->n; i++)
+		if (strcmp(out->perm[i], perm) == 0)
+			return;
+	if (out->n < STAFF_NEEDS_MAX)
+		out->perm[out->n++] = perm;
+}
+
+static int64_t member(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+void staff_op_needs(const char *kind, json_t *payload, struct staff_needs *out)
+{
+	const char *perm = staff_op_permission(kind);
+	json_t *lines, *line;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (perm)
+		need(out, perm);
+	if (strcmp(kind, PROTO_OP_ORDER_PUT) != 0 || !json_is_object(payload))
+		return;
+	if (json_is_string(json_object_get(payload, "type")) &&
+	    strcmp(json_string_value(json_object_get(payload, "type")), "refund") == 0)
+		need(out, "order.refund");
+	if (json_is_object(json_object_get(payload, "discount")))
+		need(out, "sale.discount.order");
+	lines = json_object_get(payload, "lines");
+	json_array_foreach(lines, i, line)
+	{
+		int64_t gross, off = member(line, "discountAmount") + member(line, "orderShare"),
+			       bp;
+
+		if (json_is_object(json_object_get(line, "discount")))
+			need(out, "sale.discount.line");
+		/* Stacked: a line's own discount and its share of the order's count together. */
+		if (money_line_total(member(line, "unitPrice"), member(line, "qty"), &gross) < 0)
+			continue;
+		bp = share_bp(off, gross);
+		if (bp > out->discount_bp)
+			out->discount_bp = bp;
+	}
+}
+
+int staff_allows(json_t *patterns, int64_t ceiling_percent, const struct staff_needs *needs,
+		 const char **missing)
+{
+	for (int i = 0; i < needs->n; i++)
+		if (!staff_grants(patterns, needs->perm[i])) {
+			*missing = needs->perm[i];
+			return 0;
+		}
+	if (needs->discount_bp > ceiling_percent * 100) {
+		*missing = "discount ceiling";
+		return 0;
+	}
+	*missing = NULL;
+	return 1;
 }
 
 int staff_patterns(json_t *arr, const char **out, size_t max, size_t *n)

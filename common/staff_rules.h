@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define STAFF_PIN_MIN	   4
 #define STAFF_PIN_MAX	   8
@@ -35,6 +36,35 @@ int staff_name_valid(const char *name);
  * actions and permissions (docs/security.md lists it).
  */
 const char *staff_op_permission(const char *kind);
+
+#define STAFF_NEEDS_MAX 4
+
+/* What one op asks of the person who makes it. */
+struct staff_needs {
+	const char *perm[STAFF_NEEDS_MAX]; /* permissions, all needed */
+	int n;
+	int64_t discount_bp; /* the deepest discount in it, basis points; 0: none */
+};
+
+/*
+ * staff_op_needs: what an op of `kind` with `payload` needs: the kind's
+ * permission (staff_op_permission) and, for an order.put, what its content
+ * asks: line discounts sale.discount.line, an order discount
+ * sale.discount.order, a refund order.refund; and the deepest discount on
+ * any line, its own and its share of the order's together, as a share of
+ * the line's gross (rounded up), which the role's discount ceiling must
+ * cover. A payload that does not hold together asks nothing
+ * more (the order check refuses it anyway).
+ */
+void staff_op_needs(const char *kind, json_t *payload, struct staff_needs *out);
+
+/*
+ * staff_allows: do `patterns` (a JSON array) and a discount ceiling of
+ * `ceiling_percent` cover `needs`? 1 yes; 0 no, with *missing the first
+ * permission lacking, or "discount ceiling" when only the ceiling is short.
+ */
+int staff_allows(json_t *patterns, int64_t ceiling_percent, const struct staff_needs *needs,
+		 const char **missing);
 
 /*
  * staff_patterns: the strings of a JSON array of patterns into `out` (at

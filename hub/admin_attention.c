@@ -4,6 +4,7 @@
 #include "admin_session.h"
 #include "admin_util.h"
 #include "db.h"
+#include "journal_store.h"
 #include "orders_store.h"
 #include "registry.h"
 #include "staff_check.h"
@@ -65,6 +66,65 @@ static json_t *flagged_item(sqlite3 *db, json_t *f)
 			 "actions", "detail", f);
 }
 
+/*
+ * The fiscal journals (hub/journal_store.h): an alert (a broken chain, a
+ * hash that does not match, a record that contradicts its number) is
+ * "journal-broken"; seqs not received between 1 and a terminal's highest
+ * are "journal-gap", computed, and gone once the records arrive.
+ */
+static int append_journal(sqlite3 *db, json_t *items)
+{
+	json_t *alerts = NULL, *gaps = NULL, *v;
+	char id[64], message[160];
+	size_t i;
+	int rc;
+
+	rc = journal_store_alerts_json(db, &alerts);
+	if (rc == 0)
+		rc = journal_store_gaps_json(db, &gaps);
+	json_array_foreach(alerts, i, v)
+	{
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(v, "id")));
+		if (rc == 0 &&
+		    json_array_append_new(
+			items,
+			json_pack(
+			    "{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:[], s:O}", "kind",
+			    "journal-broken", "id", id, "at", json_object_get(v, "at"), "terminal",
+			    json_object_get(v, "terminalCode"), "orderId",
+			    json_object_get(v, "recordId"), "receipt", json_object_get(v, "number"),
+			    "code", json_object_get(v, "code"), "message",
+			    json_object_get(v, "message"), "actions", "detail", v)) < 0)
+			rc = -ENOMEM;
+	}
+	json_array_foreach(gaps, i, v)
+	{
+		json_int_t from = json_integer_value(json_object_get(v, "from")),
+			   to = json_integer_value(json_object_get(v, "to"));
+		const char *code = json_string_value(json_object_get(v, "terminalCode"));
+
+		code = code ? code : json_string_value(json_object_get(v, "terminalId"));
+		snprintf(id, sizeof(id), "%s:%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT, code,
+			 from, to);
+		snprintf(message, sizeof(message),
+			 "journal records %" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT
+			 " of %s have not reached the hub (still on the terminal, or parked "
+			 "there)",
+			 from, to, code);
+		if (rc == 0 &&
+		    json_array_append_new(
+			items, json_pack("{s:s, s:s, s:n, s:s, s:n, s:n, s:s, s:s, s:[], s:O}",
+					 "kind", "journal-gap", "id", id, "at", "terminal", code,
+					 "orderId", "receipt", "code", "missing", "message",
+					 message, "actions", "detail", v)) < 0)
+			rc = -ENOMEM;
+	}
+	json_decref(alerts);
+	json_decref(gaps);
+	return rc;
+}
+
 static void list_attention(struct enroll_ctx *ctx, struct http_response *res)
 {
 	json_t *parked = NULL, *refused = NULL, *flagged = NULL, *items = json_array(), *v;
@@ -88,6 +148,8 @@ static void list_attention(struct enroll_ctx *ctx, struct http_response *res)
 		if (json_array_append_new(items, flagged_item(ctx->db, v)) < 0)
 			goto fail;
 	}
+	if (append_journal(ctx->db, items) < 0)
+		goto fail;
 	json_decref(parked);
 	json_decref(refused);
 	json_decref(flagged);

@@ -36,15 +36,27 @@ static int read_allowed(struct enroll_ctx *ctx, const struct http_request *req,
 }
 
 static void list_catalog(struct enroll_ctx *ctx, const struct http_request *req,
-			 struct http_response *res)
+			 struct http_response *res, const struct admin_who *who)
 {
+	enum catalog_store_filter filter = CATALOG_STORE_ALL;
+	const char *active = http_request_query(req, "active");
 	int64_t offset, limit, version, total;
 	json_t *items;
 
 	if (admin_query_integer(req, "offset", 0, INT64_MAX, 0, res, &offset) < 0 ||
 	    admin_query_integer(req, "limit", 1, ADMIN_CATALOG_PAGE_MAX, 100, res, &limit) < 0)
 		return;
-	if (catalog_store_page(ctx->db, offset, (int)limit, &items, &version, &total) < 0) {
+	if (active && strcmp(active, "true") == 0) {
+		filter = CATALOG_STORE_ACTIVE;
+	} else if (active && strcmp(active, "false") == 0) {
+		filter = CATALOG_STORE_REMOVED;
+	} else if (active) {
+		http_respond_error(res, 400, "bad-field", "active",
+				   "active: expected true (items on sale) or false (removed "
+				   "items); leave it out for all");
+		return;
+	}
+	if (catalog_store_page(ctx->db, filter, offset, (int)limit, &items, &version, &total) < 0) {
 		admin_internal(res);
 		return;
 	}
@@ -98,7 +110,7 @@ static void export_catalog(struct enroll_ctx *ctx, struct http_response *res)
 		admin_internal(res);
 		return;
 	}
-	fputs("sku,name,barcode,price,tax_rate\n", f);
+	fputs("sku,name,barcode,price,tax_rate,active\n", f);
 	json_array_foreach(items, i, item)
 	{
 		char tax[16];
@@ -108,8 +120,9 @@ static void export_catalog(struct enroll_ctx *ctx, struct http_response *res)
 		csv_append(f, json_string_value(json_object_get(item, "sku")));
 		fputc(',', f);
 		csv_append(f, json_string_value(json_object_get(item, "name")));
-		fprintf(f, ",%s,%lld,%s\n", json_string_value(json_object_get(item, "barcode")),
-			(long long)json_integer_value(json_object_get(item, "price")), tax);
+		fprintf(f, ",%s,%lld,%s,%s\n", json_string_value(json_object_get(item, "barcode")),
+			(long long)json_integer_value(json_object_get(item, "price")), tax,
+			json_is_false(json_object_get(item, "active")) ? "false" : "true");
 	}
 	json_decref(items);
 	if (fclose(f) != 0) {
@@ -123,12 +136,13 @@ static void export_catalog(struct enroll_ctx *ctx, struct http_response *res)
 	res->content_type = "text/csv; charset=utf-8";
 }
 
-/* store: catalog_store_import of a checked catalog, answered as the import result. */
-static int store(struct enroll_ctx *ctx, const struct catalog *cat, struct http_response *res,
-		 struct catalog_import_result *r)
+/*
+ * answer_store: answer a failed catalog_store_* call (`rc` < 0), or after a
+ * change tell the running hub to relay its catalog.put events now. Returns `rc`.
+ */
+static int answer_store(struct enroll_ctx *ctx, int rc, struct http_response *res,
+			const struct catalog_import_result *r)
 {
-	int rc = catalog_store_import(ctx->db, cat, db_now_ms(), r);
-
 	if (rc == -EBUSY)
 		http_respond_error(res, 503, "busy", NULL,
 				   "the hub's database stayed busy; nothing was stored, try again");
@@ -139,8 +153,16 @@ static int store(struct enroll_ctx *ctx, const struct catalog *cat, struct http_
 	return rc;
 }
 
+/* store: catalog_store_import of a checked catalog by the signed-in account. */
+static int store(struct enroll_ctx *ctx, const struct catalog *cat, const struct admin_who *who,
+		 struct http_response *res, struct catalog_import_result *r)
+{
+	return answer_store(
+	    ctx, catalog_store_import(ctx->db, cat, who->account.id, db_now_ms(), r), res, r);
+}
+
 static void import_catalog(struct enroll_ctx *ctx, const struct http_request *req,
-			   struct http_response *res)
+			   struct http_response *res, const struct admin_who *who)
 {
 	struct catalog_import_result r;
 	struct catalog *cat = NULL;
@@ -165,7 +187,7 @@ static void import_catalog(struct enroll_ctx *ctx, const struct http_request *re
 							 : 0)));
 		goto out;
 	}
-	if (store(ctx, cat, res, &r) < 0)
+	if (store(ctx, cat, who, res, &r) < 0)
 		goto out;
 	admin_respond(res, 200,
 		      json_pack("{s:I, s:I, s:I, s:I}", "version", (json_int_t)r.version, "added",
@@ -183,7 +205,7 @@ out:
  */
 static const char *const field_of_column[][2] = {
     {"sku", "sku"},	{"name", "name"},	 {"barcode", "barcode"},
-    {"price", "price"}, {"tax_rate", "taxRate"},
+    {"price", "price"}, {"tax_rate", "taxRate"}, {"active", "active"},
 };
 
 static void item_error(struct http_response *res, const char *text)
@@ -201,18 +223,18 @@ static void item_error(struct http_response *res, const char *text)
 }
 
 static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
-		     struct http_response *res)
+		     struct http_response *res, const struct admin_who *who)
 {
-	const char *sku, *name, *barcode;
+	const char *sku, *name, *barcode, *active_text = "";
 	struct catalog_import_result r;
 	struct catalog *cat = NULL;
 	int64_t price, tax_rate;
 	char *csv = NULL, tax[16];
 	size_t len = 0;
-	json_t *body, *item = NULL;
+	json_t *body, *item = NULL, *active;
 	FILE *f;
 
-	body = admin_body_object(req, res, "sku, name, barcode, price and taxRate");
+	body = admin_body_object(req, res, "sku, name, barcode, price, taxRate and active");
 	if (!body)
 		return;
 	if (admin_body_string(body, "sku", 1, CATALOG_SKU_MAX, res, &sku) < 0 ||
@@ -221,6 +243,15 @@ static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
 	    admin_body_integer(body, "price", 0, CATALOG_PRICE_MAX, res, &price) < 0 ||
 	    admin_body_integer(body, "taxRate", 0, CATALOG_TAX_MAX, res, &tax_rate) < 0)
 		goto out;
+	/* Absent: the item keeps its flag (a new one is active). */
+	active = json_object_get(body, "active");
+	if (active && !json_is_boolean(active)) {
+		http_respond_error(res, 400, "bad-field", "active",
+				   "active: expected true (on sale) or false (removed)");
+		goto out;
+	}
+	if (active)
+		active_text = json_is_true(active) ? "true" : "false";
 	f = open_memstream(&csv, &len);
 	if (!f) {
 		admin_internal(res);
@@ -228,7 +259,7 @@ static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
 	}
 	/* Every value quoted: the parser then reads it back exactly as given. */
 	tax_percent((int)tax_rate, tax, sizeof(tax));
-	fputs("sku,name,barcode,price,tax_rate\n\"", f);
+	fputs("sku,name,barcode,price,tax_rate,active\n\"", f);
 	for (const char *const *v = (const char *const[]){sku, name, barcode, NULL}; *v; v++) {
 		for (const char *p = *v; *p; p++) {
 			if (*p == '"')
@@ -237,7 +268,7 @@ static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
 		}
 		fputs("\",\"", f);
 	}
-	fprintf(f, "%lld\",\"%s\"\n", (long long)price, tax);
+	fprintf(f, "%lld\",\"%s\",\"%s\"\n", (long long)price, tax, active_text);
 	if (fclose(f) != 0 || catalog_parse(csv, len, &cat) < 0) {
 		admin_internal(res);
 		goto out;
@@ -246,7 +277,7 @@ static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
 		item_error(res, cat->errors[0].text);
 		goto out;
 	}
-	if (store(ctx, cat, res, &r) < 0)
+	if (store(ctx, cat, who, res, &r) < 0)
 		goto out;
 	if (catalog_store_get(ctx->db, sku, &item) < 0) {
 		admin_internal(res);
@@ -262,6 +293,30 @@ out:
 	catalog_free(cat);
 	free(csv);
 	json_decref(body);
+}
+
+/* remove_item: DELETE: the item stays, inactive (catalog_store.h, "A note on removal"). */
+static void remove_item(struct enroll_ctx *ctx, const char *sku, const struct admin_who *who,
+			struct http_response *res)
+{
+	struct catalog_import_result r;
+	json_t *item = NULL;
+	int rc = catalog_store_set_active(ctx->db, sku, 0, who->account.id, db_now_ms(), &r);
+
+	if (rc == -ENOENT) {
+		http_respond_error(res, 404, "not-found", NULL, "the catalog has no sku \"%s\"",
+				   sku);
+		return;
+	}
+	if (answer_store(ctx, rc, res, &r) < 0)
+		return;
+	if (catalog_store_get(ctx->db, sku, &item) < 0) {
+		admin_internal(res);
+		return;
+	}
+	admin_respond(res, 200,
+		      json_pack("{s:I, s:s, s:o}", "version", (json_int_t)r.version, "result",
+				r.removed ? "removed" : "unchanged", "item", item));
 }
 
 static void get_item(struct enroll_ctx *ctx, const char *sku, struct http_response *res)
@@ -295,15 +350,12 @@ static int item_route(struct enroll_ctx *ctx, const struct http_request *req,
 		return 1;
 	}
 	if (strcmp(req->method, "DELETE") == 0) {
-		http_respond_error(res, 405, "method-not-allowed", NULL,
-				   "DELETE %s: catalog items are never deleted, because a "
-				   "terminal may still sell them offline (docs/catalog.md); "
-				   "change the item instead",
-				   ITEMS_PATH "/{sku}");
+		if (admin_require(ctx, req, res, "catalog.edit", &who) == 0)
+			remove_item(ctx, sku, &who, res);
 		return 1;
 	}
 	if (strcmp(req->method, "GET") != 0) {
-		admin_wrong_method(req, res, ITEMS_PATH "/{sku}", "GET");
+		admin_wrong_method(req, res, ITEMS_PATH "/{sku}", "GET or DELETE");
 		return 1;
 	}
 	if (read_allowed(ctx, req, res, &who) < 0)
@@ -317,8 +369,8 @@ int admin_catalog_route(struct enroll_ctx *ctx, const struct http_request *req,
 {
 	static const struct {
 		const char *path, *method, *perm; /* perm NULL: a read */
-		void (*fn)(struct enroll_ctx *, const struct http_request *,
-			   struct http_response *);
+		void (*fn)(struct enroll_ctx *, const struct http_request *, struct http_response *,
+			   const struct admin_who *);
 	} routes[] = {
 	    {CATALOG_PATH, "GET", NULL, list_catalog},
 	    {ITEMS_PATH, "POST", "catalog.edit", put_item},
@@ -338,7 +390,7 @@ int admin_catalog_route(struct enroll_ctx *ctx, const struct http_request *req,
 				   : read_allowed(ctx, req, res, &who) < 0)
 			return 1;
 		if (routes[i].fn)
-			routes[i].fn(ctx, req, res);
+			routes[i].fn(ctx, req, res, &who);
 		else
 			export_catalog(ctx, res);
 		return 1;

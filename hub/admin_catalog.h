@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The catalog over the admin API (docs/openapi.yaml, docs/catalog.md):
- * GET /api/v1/catalog (a page), GET /api/v1/catalog/items/{sku},
- * POST /api/v1/catalog/items (add or change one item),
- * POST /api/v1/catalog/import (a CSV body) and GET /api/v1/catalog/export.
- * Reads need reports.view or catalog.edit, writes catalog.edit. Every change
- * goes through catalog_store_import, so terminals receive it as a versioned
- * catalog.put event exactly as after `tillnet-hub catalog import`. Items are
- * never deleted (a terminal may still sell them offline): DELETE is 405.
+ * GET /api/v1/catalog (a page, ?active=true|false), GET and DELETE
+ * /api/v1/catalog/items/{sku}, POST /api/v1/catalog/items (add or change
+ * one item, reactivate it with "active": true), POST /api/v1/catalog/import
+ * (a CSV body) and GET /api/v1/catalog/export. Reads need reports.view or
+ * catalog.edit, writes catalog.edit. Every change goes through
+ * catalog_store, so terminals receive it as a versioned catalog.put event
+ * exactly as after `tillnet-hub catalog import`. DELETE removes an item
+ * from sale but keeps it (a terminal may still sell it offline; orders
+ * point at it): see catalog_store.h.
  */
 #ifndef TILLNET_ADMIN_CATALOG_H
 #define TILLNET_ADMIN_CATALOG_H

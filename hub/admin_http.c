@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Routing the hub's HTTPS requests (see admin_http.h). */
 #include "admin_http.h"
+#include "admin_accounts.h"
 #include "admin_attention.h"
 #include "admin_audit.h"
 #include "admin_catalog.h"
@@ -37,9 +38,9 @@ void admin_http_handle(void *ctx, const struct http_request *req, struct http_re
 	}
 	if (admin_staff_route(e, req, res))
 		return;
-	if (admin_terminals_route(e, req, res) || admin_catalog_route(e, req, res) ||
-	    admin_orders_route(e, req, res) || admin_attention_route(e, req, res) ||
-	    admin_status_route(e, req, res))
+	if (admin_accounts_route(e, req, res) || admin_terminals_route(e, req, res) ||
+	    admin_catalog_route(e, req, res) || admin_orders_route(e, req, res) ||
+	    admin_attention_route(e, req, res) || admin_status_route(e, req, res))
 		return;
 	if (strcmp(req->url, "/api/v1/session/password") == 0) {
 		admin_login_password(e, req, res);

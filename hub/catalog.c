@@ -20,12 +20,22 @@
 #include <string.h>
 #include <strings.h>
 
-/* The columns, in the order docs/catalog.md lists them. */
-enum catalog_column { COL_SKU, COL_NAME, COL_BARCODE, COL_PRICE, COL_TAX_RATE, COL_COUNT };
+/* The columns, in the order docs/catalog.md lists them; the required ones first. */
+enum catalog_column {
+	COL_SKU,
+	COL_NAME,
+	COL_BARCODE,
+	COL_PRICE,
+	COL_TAX_RATE,
+	COL_ACTIVE, /* optional */
+	COL_COUNT
+};
 
-#define COL_UNKNOWN (-1)
+#define COL_UNKNOWN  (-1)
+#define COL_REQUIRED COL_ACTIVE
 
-static const char *const column_names[COL_COUNT] = {"sku", "name", "barcode", "price", "tax_rate"};
+static const char *const column_names[COL_COUNT] = {"sku",   "name",	 "barcode",
+						    "price", "tax_rate", "active"};
 
 #define COLUMNS_HINT "the first line must name the columns sku,name,barcode,price,tax_rate"
 
@@ -286,6 +296,34 @@ static int check_price(struct parse_state *st, const struct field *f, struct cat
 	return 0;
 }
 
+/*
+ * active: true or false as people and spreadsheets write them (true/false,
+ * yes/no, 1/0, any case); empty leaves the item as it is.
+ */
+static int check_active(struct parse_state *st, const struct field *f, struct catalog_item *item)
+{
+	static const char *const words[][2] = {{"true", "false"}, {"yes", "no"}, {"1", "0"}};
+	char shown[SHOW_MAX * 4 + 8];
+
+	item->active = CATALOG_ACTIVE_KEEP;
+	if (f->len == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		for (int v = 0; v < 2; v++) {
+			if (f->len == strlen(words[i][v]) &&
+			    strncasecmp(f->text, words[i][v], f->len) == 0) {
+				item->active = v == 0;
+				return 0;
+			}
+		}
+	}
+	add_error(st, st->record_line,
+		  "active \"%s\" is not true or false (expected true, false, yes, no, 1 or 0; "
+		  "empty keeps the item as it is)",
+		  show(f->text, f->len, shown, sizeof(shown)));
+	return -EINVAL;
+}
+
 /* A percent with at most two decimals, "20" or "7.55", into basis points. */
 static int check_tax_rate(struct parse_state *st, const struct field *f, struct catalog_item *item)
 {
@@ -422,7 +460,7 @@ static void read_header(struct parse_state *st)
 		if (col == COL_UNKNOWN) {
 			add_error(st, line,
 				  "unknown column \"%s\" (the columns are sku, name, barcode, "
-				  "price, tax_rate)",
+				  "price, tax_rate and the optional active)",
 				  show(f->text, f->len, shown, sizeof(shown)));
 		} else if (st->field_of[col] >= 0) {
 			add_error(st, line, "column \"%s\" appears twice in the header",
@@ -432,7 +470,7 @@ static void read_header(struct parse_state *st)
 			st->field_of[col] = i;
 		}
 	}
-	for (int c = 0; c < COL_COUNT; c++) {
+	for (int c = 0; c < COL_REQUIRED; c++) {
 		if (st->field_of[c] < 0)
 			add_error(st, line, "missing column \"%s\": %s (any order)",
 				  column_names[c], COLUMNS_HINT);
@@ -442,7 +480,7 @@ static void read_header(struct parse_state *st)
 static void read_row(struct parse_state *st)
 {
 	struct catalog *cat = st->cat;
-	struct catalog_item item = {.line = st->record_line};
+	struct catalog_item item = {.line = st->record_line, .active = CATALOG_ACTIVE_KEEP};
 	int bad = 0;
 
 	if (++st->n_rows > CATALOG_ITEMS_MAX) {
@@ -463,7 +501,8 @@ static void read_row(struct parse_state *st)
 		int rc = 0;
 
 		if (st->field_of[c] < 0) {
-			bad = 1;
+			if (c < COL_REQUIRED)
+				bad = 1;
 			continue;
 		}
 		f = &st->fields[st->field_of[c]];
@@ -481,6 +520,9 @@ static void read_row(struct parse_state *st)
 			break;
 		case COL_PRICE:
 			rc = check_price(st, f, &item);
+			break;
+		case COL_ACTIVE:
+			rc = check_active(st, f, &item);
 			break;
 		default:
 			rc = check_tax_rate(st, f, &item);

@@ -21,6 +21,9 @@
 #define CATALOG_ERRORS_KEPT 50
 #define CATALOG_ERROR_LEN   256
 
+/* An item's `active` when the file does not say (no column, or an empty value). */
+#define CATALOG_ACTIVE_KEEP (-1)
+
 /* One item: the fields of a row, in the units the wire uses. */
 struct catalog_item {
 	char sku[CATALOG_SKU_MAX + 1];
@@ -28,7 +31,12 @@ struct catalog_item {
 	char barcode[CATALOG_BARCODE_MAX + 1]; /* "" when the row has none */
 	int64_t price;			       /* minor units, tax included */
 	int tax_rate;			       /* basis points: 2000 = 20 % */
-	long line;			       /* where the row starts in the file */
+	/*
+	 * 1 sellable, 0 removed (kept for the sales that point at it), or
+	 * CATALOG_ACTIVE_KEEP: as stored, and active when new.
+	 */
+	int active;
+	long line; /* where the row starts in the file */
 };
 
 struct catalog_error {

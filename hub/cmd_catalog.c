@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * tillnet-hub catalog import|list: the store's catalog from a CSV file
- * (docs/catalog.md). Works whether or not the hub runs: both write hub.db
- * through SQLite, which serialises them.
+ * tillnet-hub catalog import|list|remove|reactivate: the store's catalog
+ * from a CSV file, and taking an item off sale (docs/catalog.md). Works
+ * whether or not the hub runs: both write hub.db through SQLite, which
+ * serialises them.
  */
+#include "audit.h"
 #include "catalog.h"
 #include "catalog_store.h"
 #include "config.h"
@@ -21,13 +23,19 @@
 static const char catalog_usage[] =
     "usage: tillnet-hub catalog import --data DIR FILE.csv\n"
     "       tillnet-hub catalog list --data DIR [--json]\n"
+    "       tillnet-hub catalog remove --data DIR SKU\n"
+    "       tillnet-hub catalog reactivate --data DIR SKU\n"
     "\n"
-    "import  add and update items from a CSV file with the columns\n"
-    "        sku,name,barcode,price,tax_rate (price in minor units: 1250 for 12.50;\n"
-    "        tax_rate in percent: 20 or 7.5). The whole file is checked first:\n"
-    "        with any error nothing is stored. Changed items make a new catalog\n"
-    "        version that the terminals receive; items missing from the file stay.\n"
-    "list    the catalog and its version; --json prints {\"version\", \"items\"}.\n"
+    "import      add and update items from a CSV file with the columns\n"
+    "            sku,name,barcode,price,tax_rate and optionally active (price in minor\n"
+    "            units: 1250 for 12.50; tax_rate in percent: 20 or 7.5; active true or\n"
+    "            false). The whole file is checked first: with any error nothing is\n"
+    "            stored. Changed items make a new catalog version that the terminals\n"
+    "            receive; items missing from the file stay.\n"
+    "list        the catalog and its version; --json prints {\"version\", \"items\"}.\n"
+    "remove      take an item off sale: terminals refuse to sell it once they hear of\n"
+    "            it. It stays in the catalog, inactive, for the orders that sold it.\n"
+    "reactivate  put a removed item on sale again.\n"
     "\n"
     "The file format is in docs/catalog.md.\n";
 
@@ -139,6 +147,7 @@ static int catalog_import(const struct catalog_args *a)
 	struct catalog *cat = NULL;
 	struct hub_config cfg;
 	sqlite3 *db = NULL;
+	char actor[64];
 	int rc, ex;
 
 	if (!a->file) {
@@ -154,7 +163,8 @@ static int catalog_import(const struct catalog_args *a)
 		ex = open_db(a->data, &db);
 	if (ex)
 		goto out;
-	rc = catalog_store_import(db, cat, db_now_ms(), &res);
+	audit_cli_actor(actor, sizeof(actor));
+	rc = catalog_store_import(db, cat, actor, db_now_ms(), &res);
 	if (rc == -EBUSY) {
 		fprintf(stderr,
 			"tillnet-hub catalog import: %s/%s stayed busy; nothing was "
@@ -170,8 +180,12 @@ static int catalog_import(const struct catalog_args *a)
 	} else if (res.added + res.changed == 0) {
 		printf("catalog unchanged at version %lld\n", (long long)res.version);
 	} else {
-		printf("catalog version %lld: %zu added, %zu changed, %zu unchanged\n",
+		printf("catalog version %lld: %zu added, %zu changed, %zu unchanged",
 		       (long long)res.version, res.added, res.changed, res.unchanged);
+		if (res.removed + res.reactivated > 0)
+			printf(" (of the changed: %zu removed, %zu reactivated)", res.removed,
+			       res.reactivated);
+		putchar('\n');
 	}
 out:
 	catalog_free(cat);
@@ -225,12 +239,63 @@ static int catalog_list(const struct catalog_args *a)
 				     sizeof(price));
 		catalog_format_tax_rate((int)json_integer_value(json_object_get(item, "taxRate")),
 					tax, sizeof(tax));
-		printf("%-20s %-32s %12s %7s %s\n", json_string_value(json_object_get(item, "sku")),
+		/* A removed item is marked at the end of its line; the others read as before. */
+		printf("%-20s %-32s %12s %7s %s%s\n",
+		       json_string_value(json_object_get(item, "sku")),
 		       json_string_value(json_object_get(item, "name")), price, tax,
-		       barcode && *barcode ? barcode : "-");
+		       barcode && *barcode ? barcode : "-",
+		       json_is_false(json_object_get(item, "active")) ? "  (removed: not on sale)"
+								      : "");
 	}
 out:
 	json_decref(items);
+	db_close(db);
+	return ex;
+}
+
+/* catalog_set_active: remove (0) or reactivate (1) the item a->file names. */
+static int catalog_set_active(const struct catalog_args *a, const char *sub, int active)
+{
+	struct catalog_import_result res;
+	struct hub_config cfg;
+	sqlite3 *db = NULL;
+	char actor[64];
+	int rc, ex;
+
+	if (!a->file) {
+		fprintf(stderr, "tillnet-hub catalog %s: which item? Give its SKU\n\n%s", sub,
+			catalog_usage);
+		return EX_USAGE;
+	}
+	ex = hub_load_config(a->data, &cfg);
+	if (!ex)
+		ex = open_db(a->data, &db);
+	if (ex)
+		return ex;
+	audit_cli_actor(actor, sizeof(actor));
+	rc = catalog_store_set_active(db, a->file, active, actor, db_now_ms(), &res);
+	if (rc == -ENOENT) {
+		fprintf(stderr,
+			"tillnet-hub catalog %s: the catalog has no sku \"%s\" (tillnet-hub "
+			"catalog list --data %s)\n",
+			sub, a->file, a->data);
+		ex = EX_DATAERR;
+	} else if (rc == -EBUSY) {
+		fprintf(stderr, "tillnet-hub catalog %s: %s/%s stayed busy; try again\n", sub,
+			a->data, HUB_DB);
+		ex = EX_TEMPFAIL;
+	} else if (rc < 0) {
+		fprintf(stderr, "tillnet-hub catalog %s: could not change %s/%s (%s)\n", sub,
+			a->data, HUB_DB, strerror(-rc));
+		ex = EX_SOFTWARE;
+	} else if (res.changed == 0) {
+		printf("%s is already %s; catalog unchanged at version %lld\n", a->file,
+		       active ? "on sale" : "removed", (long long)res.version);
+	} else {
+		printf("catalog version %lld: %s %s; terminals %s once they receive it\n",
+		       (long long)res.version, a->file, active ? "reactivated" : "removed",
+		       active ? "sell it again" : "refuse to sell it");
+	}
 	db_close(db);
 	return ex;
 }
@@ -263,6 +328,8 @@ int cmd_catalog(int argc, char **argv)
 		}
 		return catalog_list(&a);
 	}
+	if (strcmp(sub, "remove") == 0 || strcmp(sub, "reactivate") == 0)
+		return catalog_set_active(&a, sub, strcmp(sub, "reactivate") == 0);
 	fprintf(stderr, "tillnet-hub catalog: unknown subcommand \"%s\"\n\n%s", sub, catalog_usage);
 	return EX_USAGE;
 }

@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "hub.h"
 #include "hub_db.h"
+#include "journal.h"
 #include "pki.h"
 #include "uuid.h"
 
@@ -31,6 +32,7 @@
 
 static const char init_usage[] =
     "usage: tillnet-hub init --data DIR --store NAME [--currency ISO4217]\n"
+    "                        [--store-code CODE]\n"
     "                        [--san NAME_OR_IP ...] [--advertise HOST]\n"
     "                        [--sync-port N] [--admin-port N]\n"
     "                        [--owner NAME] [--owner-password-file FILE]\n"
@@ -44,7 +46,10 @@ static const char init_usage[] =
     "Also creates the owner's admin account (user name \"owner\" unless --owner)\n"
     "and prints its one-time password, or takes the password from the first\n"
     "line of --owner-password-file (at least 12 characters; then nothing is\n"
-    "printed). Either way the first sign-in must change it.\n";
+    "printed). Either way the first sign-in must change it.\n"
+    "\n"
+    "--store-code: 2 to 8 of A-Z 0-9 that start every receipt and journal number\n"
+    "(CODE-T01-000001); default: the store name's first 6 letters and digits.\n";
 
 /* Who the owner account is and the password it starts with. */
 struct init_owner {
@@ -151,12 +156,13 @@ static int store_meta(const char *dir, const struct hub_config *cfg)
 		return rc;
 	rc = db_prepare(db,
 			"INSERT INTO meta(key, value) VALUES ('store', ?1), ('currency', ?2), "
-			"('hub_id', ?3)",
+			"('hub_id', ?3), ('store_code', ?4)",
 			&st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, cfg->store, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, cfg->currency, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, cfg->hub_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, cfg->store_code, -1, SQLITE_STATIC);
 		rc = db_check(db, sqlite3_step(st), "store meta");
 	}
 	sqlite3_finalize(st);
@@ -222,6 +228,7 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 	    {"data", required_argument, NULL, 'd'},
 	    {"store", required_argument, NULL, 's'},
 	    {"currency", required_argument, NULL, 'c'},
+	    {"store-code", required_argument, NULL, 'C'},
 	    {"san", required_argument, NULL, 'n'},
 	    {"advertise", required_argument, NULL, 'a'},
 	    {"sync-port", required_argument, NULL, 'p'},
@@ -260,6 +267,16 @@ static int parse_init_args(int argc, char **argv, const char **data, struct hub_
 				return EX_USAGE;
 			}
 			memcpy(cfg->currency, optarg, 4);
+			break;
+		case 'C':
+			if (journal_store_code_check(optarg) < 0) {
+				fprintf(stderr,
+					"tillnet-hub init: --store-code \"%s\" is not a store "
+					"code (expected 2 to 8 of A-Z 0-9, e.g. CORNER)\n",
+					optarg);
+				return EX_USAGE;
+			}
+			snprintf(cfg->store_code, sizeof(cfg->store_code), "%s", optarg);
 			break;
 		case 'n':
 			if (strlen(optarg) == 0 || strlen(optarg) > 253 ||
@@ -343,6 +360,8 @@ int cmd_init(int argc, char **argv)
 		san_free(&sans);
 		return rc < 0 ? 0 : rc;
 	}
+	if (!cfg.store_code[0])
+		journal_store_code_derive(cfg.store, cfg.store_code);
 	ex = owner_password(&owner);
 	if (ex)
 		goto out;
@@ -405,6 +424,8 @@ int cmd_init(int argc, char **argv)
 	pki_fingerprint_format(fp, fp_text);
 	printf("Created store \"%s\" (%s) in %s\n", cfg.store, cfg.currency, data);
 	printf("  hub id:          %s\n", cfg.hub_id);
+	printf("  store code:      %s (receipts and journal numbers: %s-T01-000001, ...)\n",
+	       cfg.store_code, cfg.store_code);
 	printf("  store CA:        %s/%s\n", data, HUB_CA_CERT);
 	printf("  CA fingerprint:  %s\n", fp_text);
 	printf("  hub certificate: %s/%s, names:", data, HUB_CERT);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Enrollment codes and requests (see enroll.h; the trust model is in docs/security.md). */
 #include "enroll.h"
+#include "config.h"
 #include "db.h"
+#include "journal.h"
+#include "journal_store.h"
 #include "log.h"
 #include "pki.h"
 #include "registry.h"
@@ -103,14 +106,27 @@ static const char *field_text(json_t *body, const char *field, size_t max,
 	return json_string_value(v);
 }
 
+/* The store code terminals number their journals with: hub.conf's, else the store name's. */
+static void store_code(const struct enroll_ctx *ctx, char out[JOURNAL_STORE_CODE_MAX + 1])
+{
+	if (ctx->cfg && journal_store_code_check(ctx->cfg->store_code) == 0)
+		snprintf(out, JOURNAL_STORE_CODE_MAX + 1, "%s", ctx->cfg->store_code);
+	else
+		journal_store_code_derive(ctx->store, out);
+}
+
 static void enroll_answer(struct enroll_ctx *ctx, const struct registry_terminal *t,
 			  const char *cert_pem, struct http_response *res)
 {
-	json_t *ok =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "terminalId", t->id,
-		      "shortCode", t->short_code, "name", t->name, "store", ctx->store, "hubId",
-		      ctx->hub_id, "certificate", cert_pem, "ca", ctx->ca_cert_pem, "syncPort",
-		      (int)ctx->sync_port, "adminPort", (int)ctx->admin_port);
+	char code[JOURNAL_STORE_CODE_MAX + 1];
+	json_t *ok;
+
+	store_code(ctx, code);
+	ok =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "terminalId", t->id,
+		      "shortCode", t->short_code, "name", t->name, "store", ctx->store, "storeCode",
+		      code, "hubId", ctx->hub_id, "certificate", cert_pem, "ca", ctx->ca_cert_pem,
+		      "syncPort", (int)ctx->sync_port, "adminPort", (int)ctx->admin_port);
 
 	http_respond_json(res, 200, ok ? json_dumps(ok, JSON_COMPACT) : NULL);
 	json_decref(ok);
@@ -210,6 +226,14 @@ void enroll_handle(struct enroll_ctx *ctx, const struct http_request *req,
 	}
 	log_info("enroll: terminal %s \"%s\" (%s) enrolled from %s, certificate serial %s",
 		 t.short_code, t.name, t.id, req->peer, t.cert_serial);
+	{
+		/* What the hub checks journal numbers against: the code this terminal is told. */
+		char prefix[JOURNAL_STORE_CODE_MAX + 1];
+
+		store_code(ctx, prefix);
+		if (journal_store_set_code(ctx->db, prefix) < 0)
+			log_warn("enroll: cannot keep store code %s in hub.db", prefix);
+	}
 	enroll_answer(ctx, &t, cert_pem, res);
 out:
 	memset(secret, 0, sizeof(secret));

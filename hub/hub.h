@@ -13,6 +13,7 @@ int cmd_orders(int argc, char **argv);
 int cmd_order(int argc, char **argv);
 int cmd_conflicts(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_account(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_upstream(int argc, char **argv);
 int cmd_staff(int argc, char **argv);

@@ -240,6 +240,69 @@ static const char *const hub_migrations[] = {
     "  at INTEGER NOT NULL,"
     "  resolved_at INTEGER);"
     "CREATE INDEX flags_open ON flags(id) WHERE resolved_at IS NULL;",
+    /*
+     * 7: the terminals' fiscal journals (hub/journal_store.h): every record
+     * as received, per terminal and seq, with the hub sequence of its event;
+     * journal_alerts keeps what did not hold (a broken chain, a hash that
+     * does not match, a record that contradicts its number), never deleted.
+     */
+    "CREATE TABLE journal("
+    "  terminal_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL CHECK (seq >= 1),"
+    "  number TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  record_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  grand_total INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  hub_seq INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (terminal_id, seq));"
+    "CREATE TABLE journal_alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  terminal_id TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('chain-broken', 'hash-mismatch', 'seq-mismatch')),"
+    "  message TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE INDEX journal_alerts_open ON journal_alerts(terminal_id, seq) "
+    "WHERE resolved_at IS NULL;",
+    /*
+     * 8: removing catalog items and more admin accounts. An item is never
+     * deleted (orders point at it): removal clears `active`
+     * (hub/catalog_store.h). Accounts already have `disabled`; the account
+     * list shows each one's last sign-in from the audit log, through
+     * audit_logins.
+     */
+    "ALTER TABLE catalog ADD COLUMN active INTEGER NOT NULL DEFAULT 1"
+    "  CHECK (active IN (0, 1));"
+    "CREATE INDEX audit_logins ON audit(subject, at) WHERE action = 'session.login';",
+    /*
+     * 9: the role's discount ceiling as it was when an op was made, for the
+     * re-check of discounts (staff_check.c).
+     */
+    "ALTER TABLE role_log ADD COLUMN discount_ceiling INTEGER;"
+    "UPDATE role_log SET discount_ceiling = (SELECT discount_ceiling FROM roles"
+    "  WHERE roles.name = role_log.name);"
+    /*
+     * ... and what the hub's re-check of orders across terminals finds: a
+     * refund over what its sale has left (the refund stands; a manager looks).
+     */
+    "CREATE TABLE order_alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('over-refund', 'refund-of-unknown-sale')),"
+    "  field TEXT,"
+    "  message TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE INDEX order_alerts_open ON order_alerts(id) WHERE resolved_at IS NULL;",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

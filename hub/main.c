@@ -3,6 +3,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include "hub.h"
+#include "journal_store.h"
 #include "log.h"
 
 #include <errno.h>
@@ -26,10 +27,12 @@ static const char usage[] =
     "  order      force-claim: move an open order of a dead terminal\n"
     "  conflicts  the ops the hub refused, with both versions\n"
     "  audit      the audit log: who did what, when\n"
+    "  journal    verify or list the terminals' fiscal journals\n"
     "  upstream   records the back office refused: list, retry, void, accept\n"
     "  catalog    import the catalog from a CSV file, list it\n"
     "  staff      add, change and list the staff who sign in on terminals\n"
     "  role       list roles, set their permissions and discount ceilings\n"
+    "  account    add, change, list admin accounts; reset their passwords\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
 
@@ -111,12 +114,16 @@ int main(int argc, char **argv)
 		return cmd_conflicts(argc - 1, argv + 1);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "journal") == 0)
+		return cmd_journal(argc - 1, argv + 1);
 	if (strcmp(argv[1], "upstream") == 0)
 		return cmd_upstream(argc - 1, argv + 1);
 	if (strcmp(argv[1], "staff") == 0)
 		return cmd_staff(argc - 1, argv + 1);
 	if (strcmp(argv[1], "role") == 0)
 		return cmd_role(argc - 1, argv + 1);
+	if (strcmp(argv[1], "account") == 0)
+		return cmd_account(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

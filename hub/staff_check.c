@@ -25,25 +25,29 @@ static int store_has_staff(sqlite3 *db, int *has)
 }
 
 /*
- * Does staff member `id` hold `perm` (NULL: merely exist and be active) as of
- * device time `at`? The version of their role and of its patterns in force
- * then: the latest at or before `at`, or, when the device's clock says the op
- * came before the staff member existed (clocks lie), the first one.
- * *known is 0 when there is no such (active) staff member.
+ * Does staff member `id` cover `needs` as of device time `at`? The version
+ * of their role, its patterns and its discount ceiling in force then: the
+ * latest at or before `at`, or, when the device's clock says the op came
+ * before the staff member existed (clocks lie), the first one. *known is 0
+ * when there is no such (active) staff member; *missing names what their
+ * role lacked.
  */
-static int held_at(sqlite3 *db, const char *id, const char *perm, int64_t at, int *known,
-		   int *granted)
+static int held_at(sqlite3 *db, const char *id, const struct staff_needs *needs, int64_t at,
+		   int *known, int *granted, const char **missing)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *patterns = NULL;
 	int rc;
 
 	*known = *granted = 0;
+	*missing = needs->n ? needs->perm[0] : "discount ceiling";
 	rc = db_stmt(db,
-		     "SELECT s.active, (SELECT r.permissions FROM role_log r WHERE r.name = s.role "
-		     "ORDER BY r.at <= ?2 DESC, CASE WHEN r.at <= ?2 THEN -r.at ELSE r.at END "
-		     "LIMIT 1) FROM staff_log s WHERE s.staff_id = ?1 ORDER BY s.at <= ?2 DESC, "
-		     "CASE WHEN s.at <= ?2 THEN -s.at ELSE s.at END LIMIT 1",
+		     "SELECT s.active, r.permissions, coalesce(r.discount_ceiling, (SELECT "
+		     "discount_ceiling FROM roles WHERE name = s.role), 0) FROM staff_log s "
+		     "LEFT JOIN role_log r ON r.rowid = (SELECT r2.rowid FROM role_log r2 WHERE "
+		     "r2.name = s.role ORDER BY r2.at <= ?2 DESC, CASE WHEN r2.at <= ?2 THEN "
+		     "-r2.at ELSE r2.at END LIMIT 1) WHERE s.staff_id = ?1 ORDER BY s.at <= ?2 "
+		     "DESC, CASE WHEN s.at <= ?2 THEN -s.at ELSE s.at END LIMIT 1",
 		     &st);
 	if (rc < 0)
 		return rc;
@@ -52,9 +56,10 @@ static int held_at(sqlite3 *db, const char *id, const char *perm, int64_t at, in
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*known = sqlite3_column_int(st, 0) == 1;
-		if (*known && perm && sqlite3_column_text(st, 1)) {
+		if (*known && sqlite3_column_text(st, 1)) {
 			patterns = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-			*granted = staff_grants(patterns, perm);
+			*granted =
+			    staff_allows(patterns, sqlite3_column_int64(st, 2), needs, missing);
 			json_decref(patterns);
 		}
 		rc = SQLITE_DONE;
@@ -107,11 +112,14 @@ static int flag(sqlite3 *db, const char *terminal_id, const struct proto_op *op,
 int staff_check_op(sqlite3 *db, const char *terminal_id, const struct proto_op *op, int64_t seq,
 		   int64_t now)
 {
-	const char *perm = staff_op_permission(op->kind);
+	struct staff_needs needs;
+	const char *perm, *missing = NULL, *amissing = NULL;
 	char message[256];
 	int rc, has = 0, known = 0, granted = 0, aknown = 0, agranted = 0;
 	json_t *detail;
 
+	staff_op_needs(op->kind, op->payload, &needs);
+	perm = needs.n ? needs.perm[0] : NULL;
 	if (!op->actor[0]) {
 		rc = store_has_staff(db, &has);
 		if (rc < 0 || !has)
@@ -120,7 +128,7 @@ int staff_check_op(sqlite3 *db, const char *terminal_id, const struct proto_op *
 			    "the op names no staff member, but the store has staff who sign in",
 			    now);
 	}
-	rc = held_at(db, op->actor, perm, op->at, &known, &granted);
+	rc = held_at(db, op->actor, &needs, op->at, &known, &granted, &missing);
 	if (rc < 0)
 		return rc;
 	if (!known) {
@@ -128,17 +136,28 @@ int staff_check_op(sqlite3 *db, const char *terminal_id, const struct proto_op *
 			 "actor %s is not an active staff member of this store", op->actor);
 		return flag(db, terminal_id, op, seq, STAFF_FLAG_UNKNOWN_ACTOR, perm, message, now);
 	}
-	if (!perm || granted)
+	if ((needs.n == 0 && needs.discount_bp == 0) || granted)
 		return 0;
 	if (op->approver[0]) {
-		rc = held_at(db, op->approver, perm, op->at, &aknown, &agranted);
+		rc = held_at(db, op->approver, &needs, op->at, &aknown, &agranted, &amissing);
 		if (rc < 0)
 			return rc;
 	}
+	perm = missing;
 	if (!agranted) {
-		snprintf(message, sizeof(message), "%s needs %s: neither the actor%s held it",
-			 op->kind, perm, op->approver[0] ? " nor the approver" : " (no approver)");
-		return flag(db, terminal_id, op, seq, STAFF_FLAG_NEEDS_MANAGER, perm, message, now);
+		if (strcmp(missing, "discount ceiling") == 0)
+			snprintf(message, sizeof(message),
+				 "%s gives a discount of %lld.%02lld %%: over the discount ceiling "
+				 "of the actor's role%s",
+				 op->kind, (long long)(needs.discount_bp / 100),
+				 (long long)(needs.discount_bp % 100),
+				 op->approver[0] ? " and of the approver's" : " (no approver)");
+		else
+			snprintf(message, sizeof(message),
+				 "%s needs %s: neither the actor%s held it", op->kind, missing,
+				 op->approver[0] ? " nor the approver" : " (no approver)");
+		return flag(db, terminal_id, op, seq, STAFF_FLAG_NEEDS_MANAGER, missing, message,
+			    now);
 	}
 	/* A manager stepped up offline: the audit log learns of it now. */
 	detail = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "terminal", terminal_id, "kind",

@@ -481,8 +481,8 @@ int staff_role_set(sqlite3 *db, const char *name, json_t *patterns, int ceiling,
 	if (rc == 0)
 		rc = db_prepare(
 		    db,
-		    "INSERT INTO role_log(name, permissions, at) SELECT name, permissions, "
-		    "? FROM roles WHERE name = ?",
+		    "INSERT INTO role_log(name, permissions, discount_ceiling, at) SELECT name, "
+		    "permissions, discount_ceiling, ? FROM roles WHERE name = ?",
 		    &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, now);

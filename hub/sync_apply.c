@@ -16,6 +16,7 @@
 #include "event_log.h"
 #include "log.h"
 #include "order.h"
+#include "refund_recheck.h"
 #include "registry.h"
 #include "staff_check.h"
 #include "staff_store.h"
@@ -207,6 +208,15 @@ static int receipt_taken(sqlite3 *db, const char *order_id, json_t *payload, cha
 	return rc < 0 ? rc : taken;
 }
 
+static int is_completed_refund(json_t *payload)
+{
+	json_t *type = json_object_get(payload, "type"),
+	       *status = json_object_get(payload, "status");
+
+	return json_is_string(type) && strcmp(json_string_value(type), "refund") == 0 &&
+	       json_is_string(status) && strcmp(json_string_value(status), "completed") == 0;
+}
+
 static int write_order(sqlite3 *db, const struct proto_op *op, const char *terminal_id,
 		       const struct stored_order *stored, int64_t seq, int64_t now)
 {
@@ -299,7 +309,8 @@ static int release_order(sqlite3 *db, const struct proto_op *op, const struct st
  */
 static json_t *apply_record(sqlite3 *db, const char *terminal_id, json_t *opj,
 			    const struct proto_op *op, const struct sync_kind *kind, int found,
-			    int64_t seq, const uint8_t hash[32], int64_t now, int *new_event, int *rc)
+			    int64_t seq, const uint8_t hash[32], int64_t now, int *new_event,
+			    int *rc)
 {
 	struct proto_error err;
 	const char *result = PROTO_RESULT_REJECTED;
@@ -318,8 +329,8 @@ static json_t *apply_record(sqlite3 *db, const char *terminal_id, json_t *opj,
 	}
 	*rc = kind->judge(db, terminal_id, op, &result, &err);
 	if (*rc == -EINVAL) {
-		*rc = record_refusal(db, terminal_id, opj, result, err.code, err.field,
-				     err.message, NULL, now);
+		*rc = record_refusal(db, terminal_id, opj, result, err.code, err.field, err.message,
+				     NULL, now);
 		return result_new(json_object_get(opj, "opId"), result, err.code, err.field,
 				  err.message);
 	}
@@ -388,8 +399,8 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 	}
 	kind = sync_kind_find(op.kind);
 	if (kind) {
-		res = apply_record(db, terminal_id, opj, &op, kind, found, seq, hash, now, new_event,
-				   &rc);
+		res = apply_record(db, terminal_id, opj, &op, kind, found, seq, hash, now,
+				   new_event, &rc);
 		goto out;
 	}
 	rc = load_order(db, op.entity_id, &stored);
@@ -455,9 +466,11 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 	rc = event_log_append(db, terminal_id, opj, now, &seq);
 	if (rc == 0)
 		rc = record_op(db, op.op_id, terminal_id, hash, seq, now);
-	if (rc == 0 && strcmp(op.kind, PROTO_OP_ORDER_PUT) == 0)
+	if (rc == 0 && strcmp(op.kind, PROTO_OP_ORDER_PUT) == 0) {
 		rc = write_order(db, &op, terminal_id, &stored, seq, now);
-	else if (rc == 0)
+		if (rc == 0 && is_completed_refund(op.payload))
+			rc = refund_recheck(db, terminal_id, &op, seq, now);
+	} else if (rc == 0)
 		rc = release_order(db, &op, &stored, seq, now);
 	/* Applied either way (the sale stands); flagged when its actor lacked the right. */
 	if (rc == 0)

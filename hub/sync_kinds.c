@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The table of record ops besides orders (see sync_kinds.h). */
 #include "sync_kinds.h"
+#include "journal_store.h"
 
 #include <string.h>
 
 static const struct sync_kind kinds[] = {
     /* {PROTO_OP_..., judge, store}: one row per kind */
+    {PROTO_OP_JOURNAL_APPEND, journal_store_judge, journal_store_put},
     {NULL, NULL, NULL},
 };
 

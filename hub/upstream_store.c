@@ -106,13 +106,16 @@ static int64_t int_or_zero(json_t *obj, const char *key)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
-/* One event: a completed order.put becomes a sale record; anything else is skipped. */
+/*
+ * One event: a completed order.put becomes a sale record, or a refund
+ * record depending on its sale; anything else is skipped.
+ */
 static int collect_event(sqlite3 *db, int64_t seq, const char *origin, const char *entity_id,
 			 const char *op_text, int64_t at, int64_t now, int *added)
 {
-	json_t *op = json_loads(op_text, 0, NULL), *payload, *receipt;
+	json_t *op = json_loads(op_text, 0, NULL), *payload, *receipt, *refund_of;
 	char code[32];
-	int rc;
+	int rc, refund;
 
 	*added = 0;
 	if (!op) {
@@ -125,12 +128,16 @@ static int collect_event(sqlite3 *db, int64_t seq, const char *origin, const cha
 		json_decref(op);
 		return 0;
 	}
+	refund_of = json_object_get(payload, "refundOf");
+	refund = json_is_string(json_object_get(payload, "type")) &&
+		 strcmp(json_string_value(json_object_get(payload, "type")), "refund") == 0 &&
+		 json_is_string(refund_of);
 	rc = terminal_short_code(db, origin, code, sizeof(code));
 	if (rc == 0) {
 		receipt = json_object_get(payload, "receipt");
 		struct upstream_new_record r = {
 		    .id = entity_id,
-		    .kind = "sale",
+		    .kind = refund ? "refund" : "sale",
 		    .terminal_id = origin,
 		    .terminal = code,
 		    .receipt = json_is_string(receipt) ? json_string_value(receipt) : NULL,
@@ -138,7 +145,8 @@ static int collect_event(sqlite3 *db, int64_t seq, const char *origin, const cha
 		    .device_at = int_or_zero(payload, "completedAt"),
 		    .hub_at = at,
 		    .hub_seq = seq,
-		    .depends_on = NULL,
+		    /* A refund waits for its sale (docs/upstream-api.md). */
+		    .depends_on = refund ? json_string_value(refund_of) : NULL,
 		    .payload = payload,
 		};
 		rc = upstream_store_add(db, &r, now, added);

@@ -135,6 +135,7 @@ int cmd_enroll(int argc, char **argv)
 	    copy_text(cfg.name, sizeof(cfg.name), reply.name) < 0 ||
 	    copy_text(cfg.short_code, sizeof(cfg.short_code), reply.short_code) < 0 ||
 	    copy_text(cfg.store, sizeof(cfg.store), reply.store) < 0 ||
+	    copy_text(cfg.store_code, sizeof(cfg.store_code), reply.store_code) < 0 ||
 	    copy_text(cfg.hub_host, sizeof(cfg.hub_host), code.host) < 0) {
 		fprintf(stderr, "tillnet-term enroll: the hub's answer holds a name, store or "
 				"address this terminal cannot store (too long, or a ';' or control "

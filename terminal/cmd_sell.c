@@ -10,7 +10,10 @@
 #include "config.h"
 #include "db.h"
 #include "money.h"
+#include "pricing.h"
 #include "proto_sync.h"
+#include "receipt_print.h"
+#include "refunds.h"
 #include "sale.h"
 #include "term.h"
 #include "term_db.h"
@@ -28,28 +31,55 @@
 #define CLAIM_WAIT_MS  10000
 
 static const char sell_usage[] =
-    "usage: tillnet-term sell --data DIR --line SKU:QTY [--line ...]\n"
-    "                         --pay cash[:AMOUNT]|card:REF [--pay ...] [--json]\n"
-    "       tillnet-term park --data DIR --line SKU:QTY [--line ...] [--json]\n"
+    "usage: tillnet-term sell --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
+    "                         [--order-discount DISCOUNT] --pay TENDER [--pay ...]\n"
+    "                         [--approve-pin-file FILE|-] [--print] [--json]\n"
+    "       tillnet-term park --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
+    "                         [--order-discount DISCOUNT] [--approve-pin-file FILE|-] [--json]\n"
     "\n"
     "sell: ring up a sale from this terminal's catalog and take payment. SKU may\n"
     "also be a barcode; QTY is a number of units with up to 3 decimals (0.25 for\n"
-    "a weighed item). cash:AMOUNT is what the customer hands over (e.g. 20 or\n"
-    "20.00; without it, the exact amount); card:REF covers what is due. The sale,\n"
-    "its lines, payments and outbox entry are committed in one transaction before\n"
-    "the receipt number and total are printed. Works offline.\n"
+    "a weighed item). DISCOUNT is a percentage (10%, 12.5%) or an amount (2.50),\n"
+    "on the line after /, or on the whole order with --order-discount; a discount\n"
+    "needs sale.discount.line or sale.discount.order and must fit the role's\n"
+    "discount ceiling, else a manager's PIN in FILE (- for stdin) approves.\n"
+    "TENDER is cash (the exact amount), cash=AMOUNT (what the customer hands\n"
+    "over; change is given), card:REF or other:REF (covering what is left), or\n"
+    "card=AMOUNT:REF / other=AMOUNT:REF for part of it (split tender); the\n"
+    "old forms cash:AMOUNT and card:REF still work. The sale, its lines,\n"
+    "payments and outbox entry are committed in one transaction before the\n"
+    "receipt number and total are printed. Works offline. --print then prints\n"
+    "the receipt to term.conf's [printer] target, opening the drawer for cash.\n"
     "park: store the lines as a parked cart (no payment), printing its order id.\n";
+
+static int parse_discount(const char *arg, const char *text, struct pricing_discount *d)
+{
+	int rc = pricing_discount_parse(text, d);
+
+	if (rc < 0)
+		fprintf(stderr,
+			"tillnet-term: \"%s\": discount \"%s\" is not a percentage above 0 and "
+			"at most 100 (10%%, 12.5%%) or an amount above 0 (2.50)\n",
+			arg, text);
+	return rc;
+}
 
 static int parse_line(const char *arg, struct sale_line_req *line)
 {
-	const char *colon = strrchr(arg, ':');
+	const char *slash = strchr(arg, '/'), *colon;
+	char *head = strndup(arg, slash ? (size_t)(slash - arg) : strlen(arg));
+	int rc = -EINVAL;
 
-	if (!colon || colon == arg) {
+	memset(line, 0, sizeof(*line));
+	if (!head)
+		return -ENOMEM;
+	colon = strrchr(head, ':');
+	if (!colon || colon == head) {
 		fprintf(stderr,
-			"tillnet-term: --line \"%s\": expected SKU:QTY (e.g. COFFEE:2 or "
-			"APPLES:0.25)\n",
+			"tillnet-term: --line \"%s\": expected SKU:QTY or SKU:QTY/DISCOUNT (e.g. "
+			"COFFEE:2, APPLES:0.25 or COFFEE:2/10%%)\n",
 			arg);
-		return -EINVAL;
+		goto out;
 	}
 	if (money_qty_parse(colon + 1, &line->qty) < 0) {
 		fprintf(
@@ -57,40 +87,98 @@ static int parse_line(const char *arg, struct sale_line_req *line)
 		    "tillnet-term: --line \"%s\": quantity \"%s\" is not a number of units above "
 		    "0 with at most 3 decimals\n",
 		    arg, colon + 1);
-		return -EINVAL;
+		goto out;
 	}
-	line->code = strndup(arg, (size_t)(colon - arg));
-	return line->code ? 0 : -ENOMEM;
+	if (slash && parse_discount(arg, slash + 1, &line->discount) < 0)
+		goto out;
+	line->code = strndup(head, (size_t)(colon - head));
+	rc = line->code ? 0 : -ENOMEM;
+out:
+	free(head);
+	return rc;
 }
 
+/* TENDER[=AMOUNT][:REF], and the older cash:AMOUNT. */
 static int parse_pay(const char *arg, struct sale_pay_req *pay)
 {
+	static const char *const tenders[] = {"cash", "card", "other"};
+	const char *p = arg, *ref = NULL;
+	char amount[32] = "";
+	size_t n;
+
 	memset(pay, 0, sizeof(*pay));
-	if (strcmp(arg, "cash") == 0) {
-		pay->tender = "cash";
-		return 0;
-	}
-	if (strncmp(arg, "cash:", 5) == 0) {
-		pay->tender = "cash";
-		if (money_parse(arg + 5, &pay->tendered) < 0 || pay->tendered <= 0) {
-			fprintf(stderr,
-				"tillnet-term: --pay \"%s\": cash amount \"%s\" is not an amount "
-				"above 0 (e.g. 20 or 20.50)\n",
-				arg, arg + 5);
-			return -EINVAL;
+	for (size_t i = 0; i < sizeof(tenders) / sizeof(tenders[0]); i++) {
+		n = strlen(tenders[i]);
+		if (strncmp(arg, tenders[i], n) == 0 && strchr("=:", arg[n]) && arg[n] != 0) {
+			pay->tender = tenders[i];
+			p = arg + n;
+			break;
 		}
-		return 0;
+		if (strcmp(arg, tenders[i]) == 0) {
+			pay->tender = tenders[i];
+			p = arg + n;
+			break;
+		}
 	}
-	if (strncmp(arg, "card:", 5) == 0 && arg[5]) {
-		pay->tender = "card";
-		pay->reference = arg + 5;
-		return 0;
+	if (pay->tender && *p == '=') {
+		n = strcspn(p + 1, ":");
+		if (n >= sizeof(amount))
+			goto bad;
+		memcpy(amount, p + 1, n);
+		amount[n] = '\0';
+		p += 1 + n;
 	}
+	if (pay->tender && *p == ':')
+		ref = p + 1;
+	else if (pay->tender && *p)
+		goto bad;
+	if (!pay->tender)
+		goto bad;
+	if (strcmp(pay->tender, "cash") == 0 && ref && !amount[0]) {
+		snprintf(amount, sizeof(amount), "%s", ref); /* the older cash:AMOUNT */
+		ref = NULL;
+	}
+	if (amount[0] && (money_parse(amount, &pay->tendered) < 0 || pay->tendered <= 0)) {
+		fprintf(stderr,
+			"tillnet-term: --pay \"%s\": amount \"%s\" is not an amount above 0 (e.g. "
+			"20 or 20.50)\n",
+			arg, amount);
+		return -EINVAL;
+	}
+	if (strcmp(pay->tender, "cash") == 0 ? ref != NULL : !ref || !*ref) {
+		fprintf(
+		    stderr, "tillnet-term: --pay \"%s\": %s\n", arg,
+		    strcmp(pay->tender, "cash") == 0
+			? "a cash payment has no reference"
+			: "a card or other payment needs its reference after ':' (card:AUTH123)");
+		return -EINVAL;
+	}
+	pay->reference = ref;
+	return 0;
+bad:
 	fprintf(stderr,
-		"tillnet-term: --pay \"%s\": expected cash, cash:AMOUNT or card:REF (the card "
-		"payment's reference)\n",
+		"tillnet-term: --pay \"%s\": expected cash, cash=AMOUNT, card:REF, "
+		"card=AMOUNT:REF, other:REF or other=AMOUNT:REF\n",
 		arg);
 	return -EINVAL;
+}
+
+/* sale_opts.authorize: the person signed in, or a manager's PIN, covers what the order needs. */
+struct sell_auth {
+	sqlite3 *db;
+	struct term_acting *acting;
+	struct sale_who *who;
+	const char *approve;
+};
+
+static int sell_authorize(void *ctx, const struct staff_needs *needs)
+{
+	struct sell_auth *a = ctx;
+	int ex = term_authorize(a->db, a->acting, needs, a->approve);
+
+	if (ex == 0)
+		a->who->approver = a->acting->approver;
+	return ex;
 }
 
 static void print_sale(const struct sale_result *r, int park, int json)
@@ -123,24 +211,34 @@ static void print_sale(const struct sale_result *r, int park, int json)
 static int ring_up(int argc, char **argv, int park)
 {
 	static const struct option opts[] = {
-	    {"data", required_argument, NULL, 'd'}, {"line", required_argument, NULL, 'l'},
-	    {"pay", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"line", required_argument, NULL, 'l'},
+	    {"pay", required_argument, NULL, 'p'},
+	    {"order-discount", required_argument, NULL, 'o'},
+	    {"approve-pin-file", required_argument, NULL, 'a'},
+	    {"print", no_argument, NULL, 'P'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sale_line_req lines[SELL_LINES_MAX];
 	struct sale_pay_req pays[SELL_PAYS_MAX];
 	struct sale_result res = {0};
+	struct sale_opts sopts = {0};
+	struct sell_auth auth;
 	struct term_acting acting;
 	struct term_config cfg;
 	struct sale_who who;
-	const char *data = NULL;
+	const char *data = NULL, *approve = NULL;
 	char why[512];
 	sqlite3 *db = NULL;
-	int c, nlines = 0, npays = 0, json = 0, ex = EX_USAGE, rc;
+	int c, nlines = 0, npays = 0, json = 0, print = 0, ex = EX_USAGE, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'd') {
 			data = optarg;
+		} else if (c == 'P' && !park) {
+			print = 1;
 		} else if (c == 'l') {
 			if (nlines == SELL_LINES_MAX) {
 				fprintf(stderr, "tillnet-term: at most %d lines\n", SELL_LINES_MAX);
@@ -158,6 +256,11 @@ static int ring_up(int argc, char **argv, int park)
 			if (parse_pay(optarg, &pays[npays]) < 0)
 				goto out;
 			npays++;
+		} else if (c == 'o') {
+			if (parse_discount("--order-discount", optarg, &sopts.discount) < 0)
+				goto out;
+		} else if (c == 'a') {
+			approve = optarg;
 		} else if (c == 'j') {
 			json = 1;
 		} else if (c == 'h') {
@@ -184,7 +287,15 @@ static int ring_up(int argc, char **argv, int park)
 	who.short_code = cfg.short_code;
 	who.actor = acting.actor;
 	who.approver = acting.approver;
-	rc = sale_ring_up(db, &who, lines, nlines, pays, npays, park, &res, why, sizeof(why));
+	auth = (struct sell_auth){db, &acting, &who, approve};
+	sopts.authorize = sell_authorize;
+	sopts.ctx = &auth;
+	rc = sale_ring_up(db, &who, &sopts, lines, nlines, pays, npays, park, &res, why,
+			  sizeof(why));
+	if (rc == -EPERM) {
+		ex = res.refused; /* term_authorize said why */
+		goto out;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-term: nothing was stored: %s\n", why);
 		ex = rc == -ENOENT   ? (strstr(why, "no catalog") ? EX_UNAVAILABLE : EX_DATAERR)
@@ -194,6 +305,13 @@ static int ring_up(int argc, char **argv, int park)
 	}
 	print_sale(&res, park, json);
 	ex = 0;
+	/* The sale is stored whatever the printer does: a failure is a warning, then a reprint. */
+	if (print && receipt_print_order(db, &cfg, res.order_id, NULL, RECEIPT_KICK_AUTO, NULL, why,
+					 sizeof(why)) < 0)
+		fprintf(stderr,
+			"tillnet-term: the sale is stored, but its receipt did not print: %s "
+			"(print it with: tillnet-term receipt --data %s %s)\n",
+			why, data, res.receipt);
 out:
 	json_decref(res.order);
 	db_close(db);
@@ -210,6 +328,129 @@ int cmd_sell(int argc, char **argv)
 int cmd_park(int argc, char **argv)
 {
 	return ring_up(argc, argv, 1);
+}
+
+static const char refund_usage[] =
+    "usage: tillnet-term refund --data DIR SALE [--line N:QTY ...] --pay TENDER [--pay ...]\n"
+    "                           [--approve-pin-file FILE|-] [--json]\n"
+    "\n"
+    "Refund a sale: SALE is its receipt number (or order id), one of this\n"
+    "terminal's own sales or one mirrored from another terminal. --line N:QTY\n"
+    "gives back QTY units of the receipt's line N (1 for the first); without\n"
+    "--line, everything not refunded yet goes back. Never more than was sold\n"
+    "minus earlier refunds. TENDER pays it back: cash, card:REF or other:REF.\n"
+    "Needs order.refund: when the signed-in person's role lacks it, a manager's\n"
+    "PIN in FILE (- for stdin) approves. A refund is a new record with its own\n"
+    "receipt number; the sale is never changed. Works offline.\n";
+
+static int parse_refund_line(const char *arg, struct refund_req *req)
+{
+	const char *colon = strchr(arg, ':');
+	char *end;
+	long n;
+
+	n = strtol(arg, &end, 10);
+	if (end == arg || end != colon || n < 1 || n > 500 ||
+	    money_qty_parse(colon + 1, &req->qty) < 0) {
+		fprintf(stderr,
+			"tillnet-term refund: --line \"%s\": expected N:QTY, the receipt's line "
+			"number (1 to 500) and a quantity above 0 (e.g. 2:1 or 1:0.25)\n",
+			arg);
+		return -EINVAL;
+	}
+	req->line = (int)n - 1;
+	return 0;
+}
+
+int cmd_refund(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"line", required_argument, NULL, 'l'},
+	    {"pay", required_argument, NULL, 'p'},
+	    {"approve-pin-file", required_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct refund_req reqs[SELL_LINES_MAX];
+	struct sale_pay_req pays[SELL_PAYS_MAX];
+	struct sale_result res = {0};
+	struct sale_opts sopts = {0};
+	struct term_acting acting;
+	struct term_config cfg;
+	struct sell_auth auth;
+	struct sale_who who;
+	const char *data = NULL, *approve = NULL;
+	char why[512];
+	sqlite3 *db = NULL;
+	int c, n = 0, npays = 0, json = 0, ex = EX_USAGE, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd') {
+			data = optarg;
+		} else if (c == 'l') {
+			if (n == SELL_LINES_MAX || parse_refund_line(optarg, &reqs[n]) < 0)
+				return EX_USAGE;
+			n++;
+		} else if (c == 'p') {
+			if (npays == SELL_PAYS_MAX || parse_pay(optarg, &pays[npays]) < 0)
+				return EX_USAGE;
+			npays++;
+		} else if (c == 'a') {
+			approve = optarg;
+		} else if (c == 'j') {
+			json = 1;
+		} else if (c == 'h') {
+			fputs(refund_usage, stdout);
+			return 0;
+		} else {
+			fputs(refund_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !data || npays == 0) {
+		fprintf(stderr, "tillnet-term refund: --data, SALE and --pay are required\n\n%s",
+			refund_usage);
+		return EX_USAGE;
+	}
+	ex = term_open(data, &cfg, &db);
+	if (ex)
+		return ex;
+	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &acting);
+	if (ex)
+		goto out;
+	who.terminal_id = cfg.terminal_id;
+	who.short_code = cfg.short_code;
+	who.actor = acting.actor;
+	who.approver = acting.approver;
+	auth = (struct sell_auth){db, &acting, &who, approve};
+	sopts.authorize = sell_authorize;
+	sopts.ctx = &auth;
+	rc = refund_make(db, &who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
+			 sizeof(why));
+	if (rc == -EPERM) {
+		ex = res.refused;
+		goto out;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "tillnet-term refund: nothing was stored: %s\n", why);
+		ex = rc == -ENOENT || rc == -EINVAL ? EX_DATAERR : EX_IOERR;
+		goto out;
+	}
+	if (json) {
+		print_sale(&res, 0, 1);
+	} else {
+		char total[MONEY_TEXT_MAX];
+
+		money_format(res.total, total, sizeof(total));
+		printf("refund %s of %s  total %s\n", res.receipt, argv[optind], total);
+	}
+	ex = 0;
+out:
+	json_decref(res.order);
+	db_close(db);
+	return ex;
 }
 
 /* --data DIR ORDER: the two arguments release and claim take. */

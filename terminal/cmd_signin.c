@@ -62,14 +62,57 @@ static int pin_refused(const char *what, int rc, int64_t retry_ms)
 	return EX_IOERR;
 }
 
+int term_authorize(sqlite3 *db, struct term_acting *acting, const struct staff_needs *needs,
+		   const char *approve_pin_file)
+{
+	struct staff_auth_who approver;
+	int64_t now = db_now_ms(), retry_ms = 0;
+	const char *missing;
+	char pin[64];
+	int rc, granted = 0, ex;
+
+	if (!acting->actor || (needs->n == 0 && needs->discount_bp == 0))
+		return 0; /* no staff in this store, or nothing to allow */
+	rc = staff_auth_allows(db, acting->who.id, needs, &granted, &missing);
+	if (rc < 0)
+		return EX_IOERR;
+	if (granted)
+		return 0;
+	if (!approve_pin_file) {
+		if (strcmp(missing, "discount ceiling") == 0)
+			fprintf(stderr,
+				"tillnet-term: a discount of %lld.%02lld %% is over the discount "
+				"ceiling of %s's role (%s): a manager approves it with "
+				"--approve-pin-file FILE|-\n",
+				(long long)(needs->discount_bp / 100),
+				(long long)(needs->discount_bp % 100), acting->who.name,
+				acting->who.role);
+		else
+			fprintf(stderr,
+				"tillnet-term: %s's role (%s) does not allow this (%s): a manager "
+				"approves it with --approve-pin-file FILE|-\n",
+				acting->who.name, acting->who.role, missing);
+		return EX_NOPERM;
+	}
+	ex = term_read_pin(approve_pin_file, pin, sizeof(pin));
+	if (ex)
+		return ex;
+	rc = staff_auth_stepup(db, pin, needs, now, &approver, &retry_ms);
+	memset(pin, 0, sizeof(pin));
+	if (rc < 0)
+		return pin_refused("manager approval", rc, retry_ms);
+	snprintf(acting->approver_id, sizeof(acting->approver_id), "%s", approver.id);
+	acting->approver = acting->approver_id;
+	fprintf(stderr, "tillnet-term: approved by %s\n", approver.name);
+	return 0;
+}
+
 int term_acting(sqlite3 *db, const char *kind, const char *approve_pin_file,
 		struct term_acting *out)
 {
-	struct staff_auth_who approver;
-	const char *perm = staff_op_permission(kind);
-	int64_t now = db_now_ms(), retry_ms = 0;
-	char pin[64];
-	int rc, needed, granted = 0, ex;
+	struct staff_needs needs;
+	int64_t now = db_now_ms();
+	int rc, needed;
 
 	memset(out, 0, sizeof(*out));
 	rc = staff_auth_needed(db, &needed);
@@ -86,31 +129,8 @@ int term_acting(sqlite3 *db, const char *kind, const char *approve_pin_file,
 	if (rc < 0)
 		return EX_IOERR;
 	out->actor = out->who.id;
-	if (!perm)
-		return 0;
-	rc = staff_auth_granted(db, out->who.id, perm, &granted);
-	if (rc < 0)
-		return EX_IOERR;
-	if (granted)
-		return 0;
-	if (!approve_pin_file) {
-		fprintf(stderr,
-			"tillnet-term: %s's role (%s) does not allow this (%s): a manager approves "
-			"it with --approve-pin-file FILE|-\n",
-			out->who.name, out->who.role, perm);
-		return EX_NOPERM;
-	}
-	ex = term_read_pin(approve_pin_file, pin, sizeof(pin));
-	if (ex)
-		return ex;
-	rc = staff_auth_stepup(db, pin, perm, now, &approver, &retry_ms);
-	memset(pin, 0, sizeof(pin));
-	if (rc < 0)
-		return pin_refused("manager approval", rc, retry_ms);
-	snprintf(out->approver_id, sizeof(out->approver_id), "%s", approver.id);
-	out->approver = out->approver_id;
-	fprintf(stderr, "tillnet-term: approved by %s\n", approver.name);
-	return 0;
+	staff_op_needs(kind, NULL, &needs);
+	return term_authorize(db, out, &needs, approve_pin_file);
 }
 
 static int signin_args(int argc, char **argv, const char *usage, const char **data,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Enrollment over HTTPS with libcurl (see enroll_client.h, docs/security.md). */
 #include "enroll_client.h"
+#include "journal.h"
 #include "fsutil.h"
 #include "pki.h"
 #include "uuid.h"
@@ -195,6 +196,18 @@ int enroll_client_run(const struct enroll_code *code, const char *csr_pem, const
 	snprintf(r->short_code, sizeof(r->short_code), "%s", json_text(ans, "shortCode"));
 	snprintf(r->name, sizeof(r->name), "%s", json_text(ans, "name"));
 	snprintf(r->store, sizeof(r->store), "%s", json_text(ans, "store"));
+	/* A hub from before the journal sends no storeCode: derive it as the hub would. */
+	if (json_is_string(json_object_get(ans, "storeCode")))
+		snprintf(r->store_code, sizeof(r->store_code), "%s", json_text(ans, "storeCode"));
+	else
+		journal_store_code_derive(r->store, r->store_code);
+	if (journal_store_code_check(r->store_code) < 0) {
+		snprintf(err, errlen,
+			 "the hub's answer holds storeCode \"%.16s\", which is not a store code "
+			 "(expected 2 to 8 of A-Z 0-9)",
+			 r->store_code);
+		goto out;
+	}
 	r->sync_port = (unsigned int)json_integer_value(json_object_get(ans, "syncPort"));
 	/* Trust nothing in the answer we cannot check. */
 	if (!r->cert_pem || pki_verify(r->ca_pem, r->cert_pem, NULL, time(NULL), err, errlen) < 0 ||

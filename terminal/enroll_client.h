@@ -17,6 +17,7 @@ struct enroll_reply {
 	char short_code[16];
 	char name[256];
 	char store[256];
+	char store_code[16]; /* the journal numbers' prefix; derived from store when absent */
 	unsigned int sync_port;
 };
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* tillnet-term: a checkout's terminal. Dispatches to one command per file. */
+#include "cmd_receipt.h"
 #include "config.h"
 #include "fsutil.h"
+#include "journal.h"
 #include "log.h"
 #include "term.h"
 #include "term_db.h"
@@ -22,10 +24,13 @@ static const char usage[] =
     "  run      run the terminal: sync with the hub, serve the cashier UI on loopback\n"
     "  status   show the running terminal's connection state and outbox\n"
     "  sell     ring up a sale (works offline)\n"
+    "  refund   refund a sale, all or some of its lines (works offline)\n"
     "  park     store a cart without payment\n"
     "  release  release a parked cart for another terminal to claim\n"
     "  claim    take over a cart another terminal released (needs the hub)\n"
     "  orders   export every order this terminal holds\n"
+    "  journal  verify or list this terminal's fiscal journal\n"
+    "  receipt  print a sale's receipt (again), or show it as text\n"
     "  signin   sign in with a staff PIN (works offline)\n"
     "  signout  sign out\n"
     "\n"
@@ -65,6 +70,10 @@ int term_open(const char *data_dir, struct term_config *cfg, sqlite3 **db)
 		fprintf(stderr, "tillnet-term: cannot open %s/%s\n", data_dir, TERM_DB);
 		return EX_CONFIG;
 	}
+	/* The journal numbers' prefix, where the code that sells finds it. */
+	if (journal_remember_store_code(*db, cfg->store_code) < 0)
+		fprintf(stderr, "tillnet-term: cannot keep the store code %s in %s/%s\n",
+			cfg->store_code, data_dir, TERM_DB);
 	return 0;
 }
 
@@ -93,12 +102,18 @@ int main(int argc, char **argv)
 		return cmd_sell(argc - 1, argv + 1);
 	if (strcmp(argv[1], "park") == 0)
 		return cmd_park(argc - 1, argv + 1);
+	if (strcmp(argv[1], "refund") == 0)
+		return cmd_refund(argc - 1, argv + 1);
 	if (strcmp(argv[1], "release") == 0)
 		return cmd_release(argc - 1, argv + 1);
 	if (strcmp(argv[1], "claim") == 0)
 		return cmd_claim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "orders") == 0)
 		return cmd_orders(argc - 1, argv + 1);
+	if (strcmp(argv[1], "journal") == 0)
+		return cmd_journal(argc - 1, argv + 1);
+	if (strcmp(argv[1], "receipt") == 0)
+		return cmd_receipt(argc - 1, argv + 1);
 	if (strcmp(argv[1], "signin") == 0)
 		return cmd_signin(argc - 1, argv + 1);
 	if (strcmp(argv[1], "signout") == 0)

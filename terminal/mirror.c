@@ -23,16 +23,16 @@ static int64_t num(json_t *obj, const char *key)
 	return json_integer_value(json_object_get(obj, key));
 }
 
+/* One catalog item; one without "active" (from a hub before removal existed) is active. */
 static int put_item(sqlite3 *db, json_t *item)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc =
-	    db_prepare(db,
-		       "INSERT OR REPLACE INTO catalog(sku, name, barcode, price, tax_rate) VALUES "
-		       "(?, ?, ?, ?, ?)",
-		       &st);
+	rc = db_prepare(db,
+			"INSERT OR REPLACE INTO catalog(sku, name, barcode, price, tax_rate, "
+			"active) VALUES (?, ?, ?, ?, ?, ?)",
+			&st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, str(item, "sku"), -1, SQLITE_STATIC);
@@ -40,6 +40,7 @@ static int put_item(sqlite3 *db, json_t *item)
 	sqlite3_bind_text(st, 3, str(item, "barcode"), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, num(item, "price"));
 	sqlite3_bind_int64(st, 5, num(item, "taxRate"));
+	sqlite3_bind_int(st, 6, !json_is_false(json_object_get(item, "active")));
 	rc = db_check(db, sqlite3_step(st), "store a catalog item");
 	sqlite3_finalize(st);
 	return rc;
@@ -227,6 +228,8 @@ static int apply_event(sqlite3 *db, const char *self, json_t *ev)
 		return set_owner(db, self, op, seq);
 	if (strcmp(origin, self) == 0)
 		return 0; /* our own op: we have it */
+	if (strcmp(kind, PROTO_OP_JOURNAL_APPEND) == 0)
+		return 0; /* another terminal's journal: the hub keeps it, a terminal has no use */
 	if (strcmp(kind, PROTO_OP_ORDER_PUT) == 0)
 		return put_order(db, origin, op, seq, at, 0);
 	if (strcmp(kind, PROTO_OP_ORDER_RELEASE) == 0)

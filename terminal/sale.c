@@ -2,6 +2,7 @@
 /* Ringing up and releasing orders on the terminal (see sale.h). */
 #include "sale.h"
 #include "db.h"
+#include "journal.h"
 #include "order.h"
 #include "orders.h"
 #include "outbox.h"
@@ -19,16 +20,19 @@ struct item {
 	int64_t price, tax_rate;
 };
 
-/* A catalog item by SKU, else by barcode: 1 found, 0 not, <0 error. */
+/*
+ * A catalog item by SKU, else by barcode, an active item before a removed
+ * one: 1 found, 2 found but removed from the catalog, 0 not, <0 error.
+ */
 static int find_item(sqlite3 *db, const char *code, struct item *it)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = db_prepare(db,
-			"SELECT sku, name, price, tax_rate FROM catalog WHERE sku = ?1 UNION ALL "
-			"SELECT sku, name, price, tax_rate FROM catalog WHERE barcode = ?1 AND "
-			"barcode != '' LIMIT 1",
+			"SELECT sku, name, price, tax_rate, active, 0 FROM catalog WHERE sku = ?1 "
+			"UNION ALL SELECT sku, name, price, tax_rate, active, 1 FROM catalog WHERE "
+			"barcode = ?1 AND barcode != '' ORDER BY 5 DESC, 6 LIMIT 1",
 			&st);
 	if (rc < 0)
 		return rc;
@@ -39,9 +43,9 @@ static int find_item(sqlite3 *db, const char *code, struct item *it)
 		snprintf(it->name, sizeof(it->name), "%s", sqlite3_column_text(st, 1));
 		it->price = sqlite3_column_int64(st, 2);
 		it->tax_rate = sqlite3_column_int64(st, 3);
-		rc = SQLITE_DONE;
+		rc = sqlite3_column_int(st, 4) ? 1 : 2;
 		sqlite3_finalize(st);
-		return 1;
+		return rc;
 	}
 	rc = db_check(db, rc, "look up the catalog");
 	sqlite3_finalize(st);
@@ -90,9 +94,70 @@ fail:
 	return NULL;
 }
 
-static int build_order(sqlite3 *db, const struct sale_line_req *lines, int nlines,
-		       const struct sale_pay_req *pays, int npays, int park, int64_t now,
-		       json_t **out, char *why, size_t whylen)
+/* The discounts of a sale, priced; then authorize sees what the order needs. */
+static int discount_order(json_t *order, const struct sale_opts *opts,
+			  const struct sale_line_req *lines, int nlines, int *refused, char *why,
+			  size_t whylen)
+{
+	struct staff_needs needs;
+	struct proto_error err;
+	int rc;
+
+	for (int i = 0; i < nlines; i++) {
+		if (lines[i].discount.kind == PRICING_DISCOUNT_NONE)
+			continue;
+		if (order_set_discount(order, i, &lines[i].discount, MONEY_RATE_MAX, &err) < 0) {
+			snprintf(why, whylen, "line %d (%s): %s", i + 1, lines[i].code,
+				 err.message);
+			return -EINVAL;
+		}
+	}
+	if (opts && opts->discount.kind != PRICING_DISCOUNT_NONE &&
+	    order_set_discount(order, -1, &opts->discount, MONEY_RATE_MAX, &err) < 0) {
+		snprintf(why, whylen, "order discount: %s", err.message);
+		return -EINVAL;
+	}
+	if (!opts || !opts->authorize)
+		return 0;
+	staff_op_needs(PROTO_OP_ORDER_PUT, order, &needs);
+	rc = opts->authorize(opts->ctx, &needs);
+	if (rc == 0)
+		return 0;
+	*refused = rc;
+	snprintf(why, whylen, "not allowed for the person signed in");
+	return -EPERM;
+}
+
+static int pay_order(json_t *order, const struct sale_pay_req *pays, int npays, char *why,
+		     size_t whylen)
+{
+	struct order_tender tenders[ORDER_PAYMENTS_MAX];
+	struct proto_error err;
+
+	if (npays > ORDER_PAYMENTS_MAX) {
+		snprintf(why, whylen, "at most %d payments", ORDER_PAYMENTS_MAX);
+		return -EINVAL;
+	}
+	for (int i = 0; i < npays; i++) {
+		tenders[i].tender = pays[i].tender;
+		tenders[i].tendered = pays[i].tendered;
+		tenders[i].reference = pays[i].reference;
+	}
+	if (order_settle(order, tenders, npays, 1, &err) < 0) {
+		snprintf(why, whylen, "%s", err.message);
+		return -EINVAL;
+	}
+	if (order_due(order) != 0) {
+		snprintf(why, whylen, "the payments leave %lld (minor units) of the total unpaid",
+			 (long long)order_due(order));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int build_order(sqlite3 *db, const struct sale_opts *opts, const struct sale_line_req *lines,
+		       int nlines, const struct sale_pay_req *pays, int npays, int park,
+		       int64_t now, json_t **out, int *refused, char *why, size_t whylen)
 {
 	struct proto_error err;
 	struct item it;
@@ -119,6 +184,13 @@ static int build_order(sqlite3 *db, const struct sale_line_req *lines, int nline
 				 i + 1, lines[i].code);
 			rc = -ENOENT;
 		}
+		if (rc == 2) {
+			snprintf(why, whylen,
+				 "line %d: \"%s\" was removed from the catalog (%s): it cannot be "
+				 "sold",
+				 i + 1, lines[i].code, it.name);
+			rc = -ENOENT;
+		}
 		if (rc < 0)
 			goto fail;
 		if (order_add_line(order, it.sku, it.name, lines[i].qty, it.price, it.tax_rate,
@@ -129,27 +201,23 @@ static int build_order(sqlite3 *db, const struct sale_line_req *lines, int nline
 			goto fail;
 		}
 	}
+	/* Priced as a whole (taxes per rate), with any discounts. */
+	if (order_price(order, MONEY_RATE_MAX, &err) < 0) {
+		snprintf(why, whylen, "%s", err.message);
+		rc = -EINVAL;
+		goto fail;
+	}
+	rc = discount_order(order, opts, lines, nlines, refused, why, whylen);
+	if (rc < 0)
+		goto fail;
 	if (park) {
 		json_object_set_new(order, "status", json_string("parked"));
 		*out = order;
 		return 0;
 	}
-	for (int i = 0; i < npays; i++) {
-		if (order_add_payment(order, pays[i].tender,
-				      pays[i].tendered ? pays[i].tendered : order_due(order),
-				      pays[i].reference, &err) < 0) {
-			snprintf(why, whylen, "payment %d (%s): %s", i + 1, pays[i].tender,
-				 err.message);
-			rc = -EINVAL;
-			goto fail;
-		}
-	}
-	if (order_due(order) != 0) {
-		snprintf(why, whylen, "the payments leave %lld (minor units) of the total unpaid",
-			 (long long)order_due(order));
-		rc = -EINVAL;
+	rc = pay_order(order, pays, npays, why, whylen);
+	if (rc < 0)
 		goto fail;
-	}
 	*out = order;
 	return 0;
 fail:
@@ -157,46 +225,36 @@ fail:
 	return rc;
 }
 
-int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line_req *lines,
-		 int nlines, const struct sale_pay_req *pays, int npays, int park,
-		 struct sale_result *out, char *why, size_t whylen)
+int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const char *kind,
+		int64_t amount, struct sale_result *out, char *why, size_t whylen)
 {
 	struct term_order_row row = {0};
 	struct proto_error err;
-	uint8_t id[UUID_LEN];
+	struct journal_next next;
 	int64_t now = db_now_ms(), seq = 0;
-	json_t *order = NULL, *op = NULL, *p;
+	json_t *op = NULL, *p;
 	size_t i;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	snprintf(why, whylen, "the terminal's database failed");
-	rc = uuid_v7(id);
-	if (rc < 0)
-		return rc;
-	uuid_format(id, out->order_id);
-	/* IMMEDIATE: the receipt counter is read and bumped with no one in between. */
+	/* IMMEDIATE: the journal's next number is read and taken with no one in between. */
 	rc = db_exec(db, "BEGIN IMMEDIATE");
-	if (rc < 0)
+	if (rc < 0) {
+		json_decref(order);
 		return rc;
-	rc = build_order(db, lines, nlines, pays, npays, park, now, &order, why, whylen);
-	if (rc < 0)
-		goto rollback;
-	if (!park) {
-		rc = term_db_get_int(db, TERM_META_RECEIPT_SEQ, &seq);
+	}
+	if (kind) {
+		/* The receipt is the journal's next number (terminal/journal.h). */
+		rc = journal_next(db, who->short_code, &next);
 		if (rc < 0)
 			goto rollback;
-		seq++;
-		snprintf(out->receipt, sizeof(out->receipt), "%s-%06lld", who->short_code,
-			 (long long)seq);
+		seq = next.seq;
+		snprintf(out->receipt, sizeof(out->receipt), "%s", next.number);
 		if (order_complete(order, out->receipt, seq, now, &err) < 0) {
 			snprintf(why, whylen, "%s", err.message);
 			rc = -EINVAL;
 			goto rollback;
 		}
-		rc = term_db_set_int(db, TERM_META_RECEIPT_SEQ, seq);
-		if (rc < 0)
-			goto rollback;
 	}
 	row.id = out->order_id;
 	row.origin = who->terminal_id;
@@ -212,6 +270,15 @@ int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line
 	json_decref(op);
 	if (rc < 0)
 		goto rollback;
+	if (kind) {
+		/* The record's journal row and its op, in this same transaction. */
+		struct journal_entry e = {who->terminal_id, kind,	out->order_id, now,
+					  amount,	    who->actor, who->approver};
+
+		rc = journal_append(db, &next, &e, order, NULL);
+		if (rc < 0)
+			goto rollback;
+	}
 	rc = db_exec(db, "COMMIT");
 	if (rc < 0)
 		goto rollback;
@@ -228,6 +295,32 @@ rollback:
 	json_decref(order);
 	out->receipt[0] = '\0';
 	return rc;
+}
+
+int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		 const struct sale_line_req *lines, int nlines, const struct sale_pay_req *pays,
+		 int npays, int park, struct sale_result *out, char *why, size_t whylen)
+{
+	uint8_t id[UUID_LEN];
+	json_t *order = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(why, whylen, "the terminal's database failed");
+	rc = uuid_v7(id);
+	if (rc < 0)
+		return rc;
+	uuid_format(id, out->order_id);
+	/*
+	 * Priced and authorized before the transaction: a manager's step-up
+	 * checks a PIN (slow, and it writes the lockout counter itself).
+	 */
+	rc = build_order(db, opts, lines, nlines, pays, npays, park, db_now_ms(), &order,
+			 &out->refused, why, whylen);
+	if (rc < 0)
+		return rc;
+	return sale_commit(db, who, order, park ? NULL : JOURNAL_KIND_SALE,
+			   json_integer_value(json_object_get(order, "total")), out, why, whylen);
 }
 
 int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, char *why,

@@ -12,22 +12,39 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "pricing.h"
+#include "staff_rules.h"
+
 struct sale_line_req {
 	const char *code; /* a SKU, or a barcode */
 	int64_t qty;	  /* thousandths */
+	struct pricing_discount discount;
+};
+
+/* What a sale asks beyond its lines and payments. */
+struct sale_opts {
+	struct pricing_discount discount; /* on the whole order */
+	/*
+	 * Called with what the priced order needs of the person at the till
+	 * (permissions, discount depth) before anything is stored: 0 to go on,
+	 * else an EX_* code (the caller said why). NULL: no check.
+	 */
+	int (*authorize)(void *ctx, const struct staff_needs *needs);
+	void *ctx;
 };
 
 struct sale_pay_req {
-	const char *tender;    /* cash or card */
+	const char *tender;    /* cash, card or other */
 	int64_t tendered;      /* cash: what the customer hands over; 0: the exact amount */
-	const char *reference; /* card: the payment reference */
+	const char *reference; /* card and other: the payment reference */
 };
 
 struct sale_who {
 	const char *terminal_id;
 	const char *short_code; /* the receipt number's prefix */
 	const char *actor;	/* the signed-in staff member's id; NULL when none */
-	const char *approver;	/* the manager who stepped up; NULL when none */
+	const char
+	    *approver; /* the manager who stepped up; NULL when none (authorize may set it) */
 };
 
 struct sale_result {
@@ -36,6 +53,7 @@ struct sale_result {
 	int64_t receipt_seq;
 	int64_t total, tax_total, change;
 	json_t *order; /* the order document; caller json_decref's */
+	int refused;   /* -EPERM: the EX_* code authorize returned */
 };
 
 /*
@@ -43,13 +61,26 @@ struct sale_result {
  * amount must be covered exactly: cash may exceed it, giving change) and
  * complete the order with the next gap-free receipt number. With `park` the
  * order is stored as a parked cart without payments or receipt.
- * Errors: -ENOENT (no catalog yet, or a code not in it), -EINVAL (a quantity
- * or a payment that does not work), -EIO; `why` gets a sentence for the
- * cashier. Nothing is stored on error.
+ * Discounts (opts and each line's) are priced with pricing.h; opts->authorize
+ * then sees what the order needs. Errors: -ENOENT (no catalog yet, or a
+ * code not in it), -EINVAL (a quantity, discount or payment that does not
+ * work), -EPERM (authorize said no: its code in out->refused), -EIO; `why`
+ * gets a sentence for the cashier. Nothing is stored on error.
  */
-int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_line_req *lines,
-		 int nlines, const struct sale_pay_req *pays, int npays, int park,
-		 struct sale_result *out, char *why, size_t whylen);
+int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		 const struct sale_line_req *lines, int nlines, const struct sale_pay_req *pays,
+		 int npays, int park, struct sale_result *out, char *why, size_t whylen);
+
+/*
+ * sale_commit: store `order` (taken over: freed on failure, out->order on
+ * success) as out->order_id in one transaction with its order.put op.
+ * With a journal `kind` (JOURNAL_KIND_SALE, _REFUND) it is completed first
+ * with the journal's next number as its receipt, and journaled with
+ * `amount` (the signed effect on the grand total); with kind NULL it is
+ * stored as it is (a parked cart). Errors as sale_ring_up.
+ */
+int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const char *kind,
+		int64_t amount, struct sale_result *out, char *why, size_t whylen);
 
 /*
  * sale_release: release this terminal's parked order `order_id` so another

@@ -96,28 +96,32 @@ static void who_fill(sqlite3_stmt *st, struct staff_auth_who *who)
  * it): argon2id against each candidate's hash, about 25 ms each. 0, -EACCES
  * or -ENOENT (nobody to check against), -EIO.
  */
-static int find_by_pin(sqlite3 *db, const char *pin, const char *perm, struct staff_auth_who *who)
+static int find_by_pin(sqlite3 *db, const char *pin, const struct staff_needs *needs,
+		       struct staff_auth_who *who)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, candidates = 0, found = 0;
 
-	rc = db_prepare(db,
-			"SELECT s.id, s.name, s.role, s.pin, r.permissions FROM staff s LEFT JOIN "
-			"roles r ON r.name = s.role WHERE s.active = 1 AND s.pin IS NOT NULL "
-			"ORDER BY s.id",
-			&st);
+	rc =
+	    db_prepare(db,
+		       "SELECT s.id, s.name, s.role, s.pin, r.permissions, r.discount_ceiling FROM "
+		       "staff s LEFT JOIN "
+		       "roles r ON r.name = s.role WHERE s.active = 1 AND s.pin IS NOT NULL "
+		       "ORDER BY s.id",
+		       &st);
 	if (rc < 0)
 		return rc;
 	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		candidates++;
 		if (passwd_verify((const char *)sqlite3_column_text(st, 3), pin, strlen(pin)) != 0)
 			continue;
-		if (perm) {
+		if (needs) {
 			json_t *p =
 			    sqlite3_column_text(st, 4)
 				? json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL)
 				: NULL;
-			int ok = staff_grants(p, perm);
+			const char *missing;
+			int ok = staff_allows(p, sqlite3_column_int64(st, 5), needs, &missing);
 
 			json_decref(p);
 			if (!ok)
@@ -133,8 +137,9 @@ static int find_by_pin(sqlite3 *db, const char *pin, const char *perm, struct st
 	return found ? 0 : candidates ? -EACCES : -ENOENT;
 }
 
-static int pin_action(sqlite3 *db, const char *kind, const char *pin, const char *perm, int64_t now,
-		      struct staff_auth_who *who, int64_t *retry_ms)
+static int pin_action(sqlite3 *db, const char *kind, const char *pin,
+		      const struct staff_needs *needs, int64_t now, struct staff_auth_who *who,
+		      int64_t *retry_ms)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, found;
@@ -146,7 +151,7 @@ static int pin_action(sqlite3 *db, const char *kind, const char *pin, const char
 	rc = lock_check(db, kind, now, retry_ms);
 	if (rc < 0)
 		goto done;
-	found = find_by_pin(db, pin, perm, who);
+	found = find_by_pin(db, pin, needs, who);
 	if (found == -EACCES)
 		rc = lock_fail(db, kind, now);
 	else if (found == 0)
@@ -182,10 +187,10 @@ int staff_auth_signin(sqlite3 *db, const char *pin, int64_t now, struct staff_au
 	return pin_action(db, STAFF_AUTH_SIGNIN, pin, NULL, now, who, retry_ms);
 }
 
-int staff_auth_stepup(sqlite3 *db, const char *pin, const char *perm, int64_t now,
+int staff_auth_stepup(sqlite3 *db, const char *pin, const struct staff_needs *needs, int64_t now,
 		      struct staff_auth_who *approver, int64_t *retry_ms)
 {
-	return pin_action(db, STAFF_AUTH_STEPUP, pin, perm, now, approver, retry_ms);
+	return pin_action(db, STAFF_AUTH_STEPUP, pin, needs, now, approver, retry_ms);
 }
 
 int staff_auth_signout(sqlite3 *db)
@@ -214,16 +219,18 @@ int staff_auth_current(sqlite3 *db, int64_t now, struct staff_auth_who *who)
 	return rc;
 }
 
-int staff_auth_granted(sqlite3 *db, const char *staff_id, const char *perm, int *granted)
+int staff_auth_allows(sqlite3 *db, const char *staff_id, const struct staff_needs *needs,
+		      int *granted, const char **missing)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *p = NULL;
 	int rc;
 
 	*granted = 0;
+	*missing = needs->n ? needs->perm[0] : "discount ceiling";
 	rc = db_prepare(db,
-			"SELECT r.permissions FROM staff s JOIN roles r ON r.name = s.role WHERE "
-			"s.id = ?",
+			"SELECT r.permissions, r.discount_ceiling FROM staff s JOIN roles r ON "
+			"r.name = s.role WHERE s.id = ?",
 			&st);
 	if (rc < 0)
 		return rc;
@@ -231,7 +238,7 @@ int staff_auth_granted(sqlite3 *db, const char *staff_id, const char *perm, int 
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		p = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-		*granted = staff_grants(p, perm);
+		*granted = staff_allows(p, sqlite3_column_int64(st, 1), needs, missing);
 		json_decref(p);
 	}
 	rc = db_check(db, rc, "read a role");

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "staff_rules.h"
+
 #define STAFF_AUTH_SIGNIN "signin"
 #define STAFF_AUTH_STEPUP "stepup"
 
@@ -50,15 +52,20 @@ int staff_auth_signout(sqlite3 *db);
  */
 int staff_auth_current(sqlite3 *db, int64_t now, struct staff_auth_who *who);
 
-/* staff_auth_granted: does `staff_id`'s role grant `perm`? 0 with *granted set, or -EIO. */
-int staff_auth_granted(sqlite3 *db, const char *staff_id, const char *perm, int *granted);
+/*
+ * staff_auth_allows: does `staff_id`'s role cover `needs` (permissions and
+ * discount ceiling, staff_rules.h)? 0 with *granted set (and *missing naming
+ * what it lacks), or -EIO.
+ */
+int staff_auth_allows(sqlite3 *db, const char *staff_id, const struct staff_needs *needs,
+		      int *granted, const char **missing);
 
 /*
  * staff_auth_stepup: the active staff member whose PIN this is and whose
- * role grants `perm` approves. Errors as staff_auth_signin (-EACCES also
+ * role covers `needs` approves. Errors as staff_auth_signin (-EACCES also
  * when the PIN's owner may not approve `perm`).
  */
-int staff_auth_stepup(sqlite3 *db, const char *pin, const char *perm, int64_t now,
+int staff_auth_stepup(sqlite3 *db, const char *pin, const struct staff_needs *needs, int64_t now,
 		      struct staff_auth_who *approver, int64_t *retry_ms);
 
 #endif

@@ -20,6 +20,7 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_sell(int argc, char **argv);
 int cmd_park(int argc, char **argv);
+int cmd_refund(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
 int cmd_orders(int argc, char **argv);
@@ -52,6 +53,14 @@ struct term_acting {
  */
 int term_acting(sqlite3 *db, const char *kind, const char *approve_pin_file,
 		struct term_acting *out);
+
+/*
+ * term_authorize: does the signed-in person cover `needs` (staff_rules.h)?
+ * If not, the manager whose PIN is in `approve_pin_file` (NULL: none given)
+ * must, and becomes acting->approver. Prints why not; an EX_* code or 0.
+ */
+int term_authorize(sqlite3 *db, struct term_acting *acting, const struct staff_needs *needs,
+		   const char *approve_pin_file);
 
 /* term_read_pin: a PIN from the first line of `path` (- for stdin); EX_* on failure. */
 int term_read_pin(const char *path, char *out, size_t len);

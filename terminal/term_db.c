@@ -120,6 +120,35 @@ static const char *const term_migrations[] = {
     "  failures INTEGER NOT NULL,"
     "  last_failure_at INTEGER NOT NULL,"
     "  locked_until INTEGER NOT NULL DEFAULT 0);",
+    /*
+     * 4: the fiscal journal (terminal/journal.h): one row per completed
+     * record, seq 1, 2, … without gaps, each with the previous row's hash
+     * and its own; grand_total is the running sum of amount.
+     */
+    "CREATE TABLE journal("
+    "  seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+    "  number TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund', 'void', 'cash-close')),"
+    "  record_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  grand_total INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL);",
+    /*
+     * 5: receipt prints: how many times each order's receipt went to a
+     * printer, counted after the bytes were written; print n + 1 of a
+     * receipt is marked "DUPLICATE n" (terminal/receipt_print.h).
+     */
+    "CREATE TABLE receipt_prints("
+    "  order_id TEXT PRIMARY KEY,"
+    "  prints INTEGER NOT NULL CHECK (prints > 0));",
+    /*
+     * 6: removed catalog items (active 0) stay, so that orders keep naming
+     * them; the terminal refuses to sell them (docs/catalog.md).
+     */
+    "ALTER TABLE catalog ADD COLUMN active INTEGER NOT NULL DEFAULT 1;",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -67,11 +67,13 @@ def test_demo_runs_a_hub_and_two_connected_terminals_and_stops_on_ctrl_c(tmp_pat
                                 capture_output=True, text=True, timeout=20)
         at_hub = [json.loads(l) for l in orders.stdout.splitlines()]
         receipts = sorted(o["receipt"] for o in at_hub)
-        assert receipts == ["T01-000001", "T01-000002", "T02-000001"], receipts
+        # <store code>-<terminal>-<seq>: "Demo Corner Shop" numbers as DEMOCO (docs/pos.md).
+        assert receipts == ["DEMOCO-T01-000001", "DEMOCO-T01-000002",
+                            "DEMOCO-T02-000001"], receipts
         # The back office got the three sales, to the cent per terminal.
         totals = {}
         for o in at_hub:
-            code = o["receipt"].split("-")[0]
+            code = o["receipt"].split("-")[1]
             totals[code] = totals.get(code, 0) + o["total"]
         expected = "upstream: 3 records received, totals per terminal: " + ", ".join(
             "%s %d.%02d" % (t, v // 100, v % 100) for t, v in sorted(totals.items()))

@@ -89,7 +89,8 @@ def test_offline_sales_all_arrive_once_and_in_order(world):
     assert all(len(sold[t.name]) == per_till for t in tills)
     for t in tills:
         st = t.status()
-        assert st["outbox"]["pending"] == per_till and st["receiptSeq"] == per_till, st
+        # Each sale queues two ops: its order.put and its journal.append.
+        assert st["outbox"]["pending"] == 2 * per_till and st["receiptSeq"] == per_till, st
 
     hub.start()
     for t in tills:
@@ -123,7 +124,7 @@ def test_offline_sales_all_arrive_once_and_in_order(world):
         assert st["outbox"] == {"pending": 0, "parked": 0, "oldestPendingAgeMs": None}, st
         assert st["hubCursor"] >= max(o["hubSeq"] for o in held if o["origin"] != tid), st
     head = hub.event_seq()
-    assert head == 1 + total  # the catalog, then one event per sale
+    assert head == 1 + 2 * total  # the catalog, then per sale its order and its journal record
     # The hub's status shows every terminal caught up.
     wait_until("hub status to show every terminal with lag 0",
                lambda: hub.status()["sync"]["terminals"],
@@ -140,8 +141,8 @@ def test_terminal_cursor_covers_its_own_events(world):
     assert t1.status()["hubCursor"] == hub.event_seq() == 1
     t1.sell("COF:1")
     t1.wait_drained()
-    assert hub.event_seq() == 2
-    t1.wait_sync("hubCursor to reach the hub's head (2)", lambda s: s["hubCursor"] == 2,
+    assert hub.event_seq() == 3  # the sale's order.put and its journal.append
+    t1.wait_sync("hubCursor to reach the hub's head (3)", lambda s: s["hubCursor"] == 3,
                  timeout=5)
 
 
@@ -151,8 +152,8 @@ def test_hub_status_shows_a_caught_up_terminal(world):
     for _ in range(2):
         sale = t1.sell("COF:1")
         wait_until("till2 to mirror %s" % sale["receipt"], lambda: t2.order(sale["orderId"]))
-    head = hub.event_seq()
-    assert head == 3
+    # The catalog, then per sale its order.put and its journal.append.
+    head = wait_until("the hub's head at 5", hub.event_seq, lambda h: h == 5)
     t2.wait_sync("till2's cursor at the head", lambda s: s["hubCursor"] == head)
     [st2] = wait_until(
         "hub status to show T02 at event %d with lag 0" % head,
@@ -181,7 +182,7 @@ def test_late_terminal_gets_snapshot_and_new_prices(world):
         assert t2.order(d["orderId"]) is None
     # It can sell from the snapshot's catalog...
     own = t2.sell("COF:1", "WAT:1")
-    assert own["receipt"] == "T02-000001" and own["total"] == 350
+    assert own["receipt"] == "CORNER-T02-000001" and own["total"] == 350
     # ...and gets every event after it joined.
     later = t1.sell("WAT:3")
     wait_until("till2 to mirror T01's new sale", lambda: t2.order(later["orderId"]),

@@ -31,9 +31,10 @@ def check_hub_holds_exactly(hub, sold):
         assert (o["receipt"], o["total"], o["status"]) == (s["receipt"], s["total"],
                                                             "completed"), (o, s)
     assert len({o["receipt"] for o in orders}) == len(orders), "a receipt stored twice"
-    # One event per applied op: none doubled (plus the catalog's).
-    assert hub.event_seq() == len(sold) + 1, (hub.event_seq(), len(sold))
-    assert hub.count("ops") == len(sold)
+    # One event per applied op: none doubled (plus the catalog's); per sale two
+    # ops, its order.put and its journal.append.
+    assert hub.event_seq() == 2 * len(sold) + 1, (hub.event_seq(), len(sold))
+    assert hub.count("ops") == 2 * len(sold)
     return at_hub
 
 
@@ -53,7 +54,7 @@ def test_hub_killed_mid_drain_five_times(world):
     for t in tills:
         sold += [t.sell("COF:1", "CRO:1", "WAT:2") for _ in range(100)]
     for t in tills:
-        assert t.outbox()["pending"] == 100
+        assert t.outbox()["pending"] == 200  # per sale its order.put and its journal.append
 
     for n in range(5):
         before = hub.count("orders")
@@ -119,7 +120,7 @@ def test_terminal_killed_mid_sale_keeps_every_confirmed_sale(world):
     for s in confirmed:
         assert s["orderId"] in own and own[s["orderId"]]["receipt"] == s["receipt"], s
     # A killed sell left a whole sale or nothing: receipts stay gap-free.
-    seqs = sorted(int(o["receipt"].split("-")[1]) for o in own.values())
+    seqs = sorted(int(o["receipt"].split("-")[2]) for o in own.values())  # CORNER-T01-000001
     assert seqs == list(range(1, len(own) + 1)), seqs
     assert t1.status()["receiptSeq"] == len(own)
     for o in own.values():
@@ -134,7 +135,7 @@ def test_terminal_killed_mid_sale_keeps_every_confirmed_sale(world):
     assert st["outbox"]["parked"] == 0, st
     orders = {o["id"]: o for o in hub.orders()}
     assert set(orders) == set(own), (len(orders), len(own))
-    assert hub.event_seq() == len(own) + 1
+    assert hub.event_seq() == 2 * len(own) + 1  # per sale its order and its journal record
 
 
 def test_drain_waits_for_another_holders_lease(world):
@@ -152,7 +153,7 @@ def test_drain_waits_for_another_holders_lease(world):
     end = time.monotonic() + 2
     while time.monotonic() < end:
         st = t1.status()
-        assert st["outbox"]["pending"] == 3 and st["drainLease"] == holder, st
+        assert st["outbox"]["pending"] == 6 and st["drainLease"] == holder, st  # 3 sales, 2 ops each
         time.sleep(0.2)
     assert hub.orders() == []
 
@@ -175,8 +176,9 @@ def test_parked_op_does_not_block_the_ops_after_it(world):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)", bad["opId"], bad["kind"], bad["entity"],
                 bad["entityId"], bad["rev"], json.dumps(bad), bad["at"])
     second = t1.sell("WAT:1")
+    # Each sale is two ops: its order.put, then its journal.append.
     seqs = t1.db_rows("SELECT op_id FROM outbox ORDER BY seq")
-    assert seqs[1] == (bad["opId"],) and len(seqs) == 3, seqs
+    assert seqs[2] == (bad["opId"],) and len(seqs) == 5, seqs
 
     t1.start()
     st = t1.wait_sync("the outbox to settle", lambda s: s["outbox"]["pending"] == 0)

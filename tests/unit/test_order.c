@@ -277,12 +277,15 @@ static void test_check_accepts(void **state)
 {
 	static const struct mutation_case cases[] = {
 	    /* Members the spec does not know are ignored. */
-	    {{"note", "lines[0].discount", "payments[0].extra"}, {"\"hello\"", "5", "{}"}, VALID},
-	    {{"type"}, {"[1.5, null]"}, VALID},
+	    {{"note", "lines[0].memo", "payments[0].extra"}, {"\"hello\"", "5", "{}"}, VALID},
+	    {{"kind"}, {"[1.5, null]"}, VALID},
 	    /* A cash payment's reference may be left out as well as null. */
 	    {{"payments[0].reference"}, {DEL}, VALID},
-	    /* Cash with change. */
-	    {{"payments[0].tendered", "payments[0].change"}, {"1100", "100"}, VALID},
+	    /* Cash with change, when it settles the order (docs/pos.md). */
+	    {{"payments[1].tender", "payments[1].tendered", "payments[1].change",
+	      "payments[1].reference"},
+	     {"\"cash\"", "2000", "541", "null"},
+	     VALID},
 	    /* Limits, at the limit. */
 	    {{"lines[2].name"}, {"\"\""}, VALID},
 	    {{"lines[2].name"}, {"\"" X128 "\""}, VALID},
@@ -307,8 +310,11 @@ static void test_check_accepts(void **state)
 	    {{"status", "payments[1]"}, {"\"open\"", DEL}, VALID},
 	    {{"status", "payments"}, {"\"parked\"", "[]"}, VALID},
 	    /* A free line. */
-	    {{"status", "lines[2].unitPrice", "lines[2].lineTotal", "total"},
-	     {"\"open\"", "0", "0", "2449"},
+	    {{"status", "lines[2]", "total", "payments"},
+	     {"\"open\"",
+	      "{\"sku\": \"SKU-BAG\", \"name\": \"Bag\", \"qty\": 1000, \"unitPrice\": 0, "
+	      "\"taxRate\": 0, \"lineTotal\": 0, \"tax\": 0}",
+	      "2449", "[]"},
 	     VALID},
 	    /* The largest quantity; the highest rate. */
 	    {{"status", "lines[2].qty", "lines[2].lineTotal", "total"},

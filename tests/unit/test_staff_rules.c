@@ -34,6 +34,86 @@ static void test_op_permissions(void **state)
 	assert_null(staff_op_permission("no.such.kind"));
 }
 
+/* What an order asks: its discounts and their depth, a refund. */
+static void test_op_needs(void **state)
+{
+	static const struct {
+		const char *kind, *payload;
+		const char *perms; /* comma-joined, in order */
+		int64_t bp;
+	} cases[] = {
+	    {"order.put", "{\"lines\": [{\"qty\": 1000, \"unitPrice\": 250}]}", "", 0},
+	    {"order.release", "{}", "order.void", 0},
+	    /* 0.25 off 2.50: 10 % exactly. */
+	    {"order.put",
+	     "{\"lines\": [{\"qty\": 1000, \"unitPrice\": 250, \"discount\": {\"kind\": "
+	     "\"amount\", \"value\": 25}, \"discountAmount\": 25}]}",
+	     "sale.discount.line", 1000},
+	    /* 0.26 off 2.50 is 10.4 %: 1040 basis points. 1 off 3 rounds up to 3334. */
+	    {"order.put",
+	     "{\"lines\": [{\"qty\": 1000, \"unitPrice\": 250, \"discount\": {}, "
+	     "\"discountAmount\": 26}]}",
+	     "sale.discount.line", 1040},
+	    {"order.put",
+	     "{\"lines\": [{\"qty\": 1000, \"unitPrice\": 3, \"discount\": {}, "
+	     "\"discountAmount\": 1}]}",
+	     "sale.discount.line", 3334},
+	    /* An order discount: each line's share against the line's gross. */
+	    {"order.put",
+	     "{\"discount\": {}, \"lines\": [{\"qty\": 2000, \"unitPrice\": 250, "
+	     "\"orderShare\": 125}, {\"qty\": 1000, \"unitPrice\": 500, \"orderShare\": "
+	     "125}]}",
+	     "sale.discount.order", 2500},
+	    {"order.put",
+	     "{\"discount\": {}, \"lines\": [{\"qty\": 1000, \"unitPrice\": 1000, "
+	     "\"discount\": {}, \"discountAmount\": 500, \"orderShare\": 100}]}",
+	     "sale.discount.order,sale.discount.line", 6000},
+	    {"order.put", "{\"type\": \"refund\", \"lines\": []}", "order.refund", 0},
+	    /* Nonsense asks nothing more (the order check refuses it). */
+	    {"order.put", "[1, 2]", "", 0},
+	    {"order.put", "{\"lines\": [{\"qty\": -5, \"discount\": 3}]}", "", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *payload = json_loads(cases[i].payload, 0, NULL);
+		struct staff_needs needs;
+		char joined[128] = "";
+
+		assert_non_null(payload);
+		staff_op_needs(cases[i].kind, payload, &needs);
+		for (int k = 0; k < needs.n; k++) {
+			if (k)
+				strcat(joined, ",");
+			strcat(joined, needs.perm[k]);
+		}
+		if (strcmp(joined, cases[i].perms) != 0 || needs.discount_bp != cases[i].bp)
+			fail_msg("case %zu: needs \"%s\" %lld bp, want \"%s\" %lld", i, joined,
+				 (long long)needs.discount_bp, cases[i].perms,
+				 (long long)cases[i].bp);
+		json_decref(payload);
+	}
+}
+
+static void test_allows(void **state)
+{
+	json_t *cashier = json_loads("[\"sale.discount.line\"]", 0, NULL);
+	struct staff_needs needs = {{"sale.discount.line"}, 1, 1000};
+	const char *missing;
+
+	(void)state;
+	assert_true(staff_allows(cashier, 10, &needs, &missing));
+	assert_null(missing);
+	needs.discount_bp = 1001;
+	assert_false(staff_allows(cashier, 10, &needs, &missing));
+	assert_string_equal(missing, "discount ceiling");
+	needs.perm[1] = "order.refund";
+	needs.n = 2;
+	assert_false(staff_allows(cashier, 100, &needs, &missing));
+	assert_string_equal(missing, "order.refund");
+	json_decref(cashier);
+}
+
 static void test_grants_from_json(void **state)
 {
 	json_t *p = json_loads("[\"order.*\", \"cash.in\"]", 0, NULL);
@@ -71,6 +151,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pins),
 	    cmocka_unit_test(test_op_permissions),
+	    cmocka_unit_test(test_op_needs),
+	    cmocka_unit_test(test_allows),
 	    cmocka_unit_test(test_grants_from_json),
 	    cmocka_unit_test(test_no_escalation),
 	};
