@@ -24,7 +24,7 @@
 
 #define PRICING_LINES_MAX    500
 #define PRICING_PAYMENTS_MAX 20
-#define PRICING_RATES_MAX    16	     /* distinct tax rates in one order */
+#define PRICING_RATES_MAX    16	    /* distinct tax rates in one order */
 #define PRICING_STEP_MAX     100000 /* the largest cash rounding step */
 
 enum pricing_mode {
@@ -69,7 +69,7 @@ struct pricing_order {
 	/* in */
 	enum pricing_mode mode;
 	struct pricing_discount discount; /* the order discount */
-	int64_t ceiling;		  /* the largest discount allowed, basis points 0 … 10000 */
+	int64_t ceiling; /* the largest discount allowed, basis points 0 … 10000 */
 	/* out, set by pricing_compute */
 	int64_t subtotal;	/* sum of gross */
 	int64_t discount_total; /* sum of discount_amount + order_share */
@@ -161,7 +161,7 @@ int pricing_settle(int64_t total, int64_t cash_step, struct pricing_payment *pay
 
 /* What was sold on one line of a sale, and what was refunded of it so far. */
 struct pricing_sold {
-	int64_t qty, total, tax;				 /* the sale line */
+	int64_t qty, total, tax;			    /* the sale line */
 	int64_t refunded_qty, refunded_total, refunded_tax; /* earlier refunds of it */
 };
 
@@ -175,8 +175,8 @@ struct pricing_sold {
  * A sold record that does not hold together (refunded more than sold,
  * negative numbers, qty < 1, tax over total) is bad-total "sold".
  */
-int pricing_refund_line(const struct pricing_sold *sold, int64_t qty, int64_t *total,
-			int64_t *tax, struct proto_error *err);
+int pricing_refund_line(const struct pricing_sold *sold, int64_t qty, int64_t *total, int64_t *tax,
+			struct proto_error *err);
 
 /*
  * pricing_discount_parse: "10%" (percent, up to two decimals: "12.5%" is

@@ -71,8 +71,8 @@ static int check_kind(const char *kind, const char *entity, struct proto_error *
 				       kind);
 	if (strcmp(entity, terminal_ops[i].entity) != 0)
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "entity",
-				       "entity: \"%s\" is not what %s writes (expected %s)",
-				       entity, kind, terminal_ops[i].entity);
+				       "entity: \"%s\" is not what %s writes (expected %s)", entity,
+				       kind, terminal_ops[i].entity);
 	return 0;
 }
 

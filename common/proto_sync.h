@@ -15,12 +15,12 @@
 #define PROTO_ID_LEN	 37  /* a UUID as text, with its NUL */
 
 /* Op kinds. */
-#define PROTO_OP_ORDER_PUT     "order.put"
-#define PROTO_OP_ORDER_RELEASE "order.release"
-#define PROTO_OP_ORDER_CLAIM   "order.claim"
-#define PROTO_OP_CATALOG_PUT   "catalog.put"
-#define PROTO_OP_STAFF_PUT     "staff.put"
-#define PROTO_OP_ROLE_PUT      "role.put"
+#define PROTO_OP_ORDER_PUT	"order.put"
+#define PROTO_OP_ORDER_RELEASE	"order.release"
+#define PROTO_OP_ORDER_CLAIM	"order.claim"
+#define PROTO_OP_CATALOG_PUT	"catalog.put"
+#define PROTO_OP_STAFF_PUT	"staff.put"
+#define PROTO_OP_ROLE_PUT	"role.put"
 #define PROTO_OP_JOURNAL_APPEND "journal.append"
 
 /* Results of an op, and their codes. */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "staff_rules.h"
@@ -79,14 +80,13 @@ static void test_op_needs(void **state)
 		json_t *payload = json_loads(cases[i].payload, 0, NULL);
 		struct staff_needs needs;
 		char joined[128] = "";
+		size_t used = 0;
 
 		assert_non_null(payload);
 		staff_op_needs(cases[i].kind, payload, &needs);
-		for (int k = 0; k < needs.n; k++) {
-			if (k)
-				strcat(joined, ",");
-			strcat(joined, needs.perm[k]);
-		}
+		for (int k = 0; k < needs.n && used < sizeof(joined); k++)
+			used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s",
+						 k ? "," : "", needs.perm[k]);
 		if (strcmp(joined, cases[i].perms) != 0 || needs.discount_bp != cases[i].bp)
 			fail_msg("case %zu: needs \"%s\" %lld bp, want \"%s\" %lld", i, joined,
 				 (long long)needs.discount_bp, cases[i].perms,
