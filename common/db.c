@@ -282,3 +282,38 @@ int db_meta_set_int(sqlite3 *db, const char *key, int64_t value)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int db_meta_get_text(sqlite3 *db, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	out[0] = '\0';
+	rc = db_prepare(db, "SELECT value FROM meta WHERE key = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+		rc = SQLITE_DONE;
+	}
+	rc = db_check(db, rc, key);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_meta_set_text(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = db_check(db, sqlite3_step(st), key);
+	sqlite3_finalize(st);
+	return rc;
+}

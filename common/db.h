@@ -9,6 +9,7 @@
 #define TILLNET_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* db_open: open or create `path`. 0 or -EIO (logged). Close with db_close. */
@@ -61,6 +62,13 @@ int db_check(sqlite3 *db, int rc, const char *what);
  */
 int db_meta_get_int(sqlite3 *db, const char *key, int64_t *value);
 int db_meta_set_int(sqlite3 *db, const char *key, int64_t value);
+
+/*
+ * db_meta_get_text / db_meta_set_text: the same for text; get gives "" when
+ * the key is absent and cuts the value to `len`. 0 or -EIO.
+ */
+int db_meta_get_text(sqlite3 *db, const char *key, char *out, size_t len);
+int db_meta_set_text(sqlite3 *db, const char *key, const char *value);
 
 /* db_now_ms: wall clock in ms since the epoch (what rows record). */
 int64_t db_now_ms(void);

@@ -297,29 +297,6 @@ static int is_uuid(const char *s)
 	return 1;
 }
 
-/* "payload." before a text in place, cut to fit `size` (the field and the message). */
-static void prefix_payload(char *text, size_t size)
-{
-	static const char prefix[] = "payload.";
-	size_t p = sizeof(prefix) - 1, n = strnlen(text, size);
-
-	if (n + p >= size)
-		n = size - p - 1;
-	memmove(text + p, text, n);
-	memcpy(text, prefix, p);
-	text[n + p] = '\0';
-}
-
-/* Name members from the op's top ("payload.amount"), so messages read the same. */
-static int in_payload(int rc, struct proto_error *err)
-{
-	if (rc == 0)
-		return 0;
-	prefix_payload(err->field, sizeof(err->field));
-	prefix_payload(err->message, sizeof(err->message));
-	return rc;
-}
-
 int journal_payload_decode(json_t *payload, struct journal_record *r, char **body,
 			   struct proto_error *err)
 {
@@ -375,8 +352,10 @@ int journal_payload_decode(json_t *payload, struct journal_record *r, char **bod
 	if (rc == 0 && !json_is_object(record))
 		rc = proto_error_set(err, PROTO_ERR_BAD_FIELD, "record",
 				     "record: expected an object (the record's document)");
-	if (rc < 0)
-		return in_payload(rc, err);
+	if (rc < 0) {
+		proto_error_prefix(err, "payload.");
+		return rc;
+	}
 	*body = journal_body(record);
 	if (!*body) {
 		proto_error_set(err, "unexpected", "payload", "out of memory");

@@ -413,18 +413,6 @@ static int check_payment_shape(json_t *payment, size_t i, int rounded, struct pr
 	return check_text(v, path, 1, ORDER_REFERENCE_MAX, NULL, err);
 }
 
-/* A pricing.h error names fields of the order; the op's names start with "payload.". */
-static int in_payload(struct proto_error *err)
-{
-	char field[sizeof(err->field)], message[sizeof(err->message)];
-
-	snprintf(field, sizeof(field), "payload.%.*s", (int)sizeof(field) - 9, err->field);
-	snprintf(message, sizeof(message), "payload.%.*s", (int)sizeof(message) - 9, err->message);
-	memcpy(err->field, field, sizeof(field));
-	memcpy(err->message, message, sizeof(message));
-	return -EINVAL;
-}
-
 static int differs(const char *path, const char *what, int64_t got, int64_t want,
 		   struct proto_error *err)
 {
@@ -466,7 +454,7 @@ static int check_sale_prices(json_t *order, struct proto_error *err)
 		order_read_discount(json_object_get(line, "discount"), path, &pl[i].discount, err);
 	}
 	if (pricing_compute(&po, pl, (int)n, err) < 0) {
-		rc = in_payload(err);
+		rc = proto_error_prefix(err, "payload.");
 		goto out;
 	}
 	json_array_foreach(lines, i, line)
@@ -597,7 +585,7 @@ static int check_payments(json_t *order, int completed, struct proto_error *err)
 		    (long long)(total + int_or_0(order, "rounding")));
 	if (pricing_settle(total, step, pays, (int)n, &rounding, err) < 0) {
 		snprintf(err->code, sizeof(err->code), "%s", ORDER_ERR_BAD_TOTAL);
-		return in_payload(err);
+		return proto_error_prefix(err, "payload.");
 	}
 	json_array_foreach(payments, i, item)
 	{

@@ -7,6 +7,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* `prefix` before a text in place, cut to fit `size`. */
+static void prefix_text(char *text, size_t size, const char *prefix)
+{
+	size_t p = strlen(prefix), n = strnlen(text, size);
+
+	if (p >= size)
+		return;
+	if (n + p >= size)
+		n = size - p - 1;
+	memmove(text + p, text, n);
+	memcpy(text, prefix, p);
+	text[n + p] = '\0';
+}
+
+int proto_error_prefix(struct proto_error *err, const char *prefix)
+{
+	prefix_text(err->field, sizeof(err->field), prefix);
+	prefix_text(err->message, sizeof(err->message), prefix);
+	return -EINVAL;
+}
+
 int proto_error_set(struct proto_error *err, const char *code, const char *field, const char *fmt,
 		    ...)
 {

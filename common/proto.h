@@ -101,6 +101,13 @@ int proto_get_text(json_t *msg, const char *field, int required, char *out, size
 /* proto_dump: compact JSON text of `obj` (consumed; NULL gives NULL); free() it. */
 char *proto_dump(json_t *obj);
 
+/*
+ * proto_error_prefix: put `prefix` ("payload.") before err's field and
+ * message in place, cut to fit, so a member named inside a part reads from
+ * the top of the message ("payload.lines[2].qty"). Returns -EINVAL.
+ */
+int proto_error_prefix(struct proto_error *err, const char *prefix);
+
 /* proto_error_set: fill `err` (printf-style message); returns -EINVAL. */
 int proto_error_set(struct proto_error *err, const char *code, const char *field, const char *fmt,
 		    ...) __attribute__((format(printf, 4, 5)));

@@ -24,51 +24,21 @@
 
 #define META_STORE_CODE "store_code"
 
-static int meta_text(sqlite3 *db, const char *key, char *out, size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	out[0] = '\0';
-	rc = db_stmt(db, "SELECT value FROM meta WHERE key = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-		rc = SQLITE_DONE;
-	}
-	rc = db_check(db, rc, key);
-	db_done(st);
-	return rc;
-}
-
 int journal_store_set_code(sqlite3 *db, const char *code)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
 	if (journal_store_code_check(code) < 0)
 		return -EINVAL;
-	rc = db_stmt(
-	    db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('" META_STORE_CODE "', ?)", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	rc = db_check(db, sqlite3_step(st), "keep the store code");
-	db_done(st);
-	return rc;
+	return db_meta_set_text(db, META_STORE_CODE, code);
 }
 
 int journal_store_code(sqlite3 *db, char *out, size_t len)
 {
 	char store[256], code[JOURNAL_STORE_CODE_MAX + 1];
-	int rc = meta_text(db, META_STORE_CODE, out, len);
+	int rc = db_meta_get_text(db, META_STORE_CODE, out, len);
 
 	if (rc < 0 || out[0])
 		return rc;
-	rc = meta_text(db, "store", store, sizeof(store));
+	rc = db_meta_get_text(db, "store", store, sizeof(store));
 	if (rc < 0)
 		return rc;
 	journal_store_code_derive(store, code);

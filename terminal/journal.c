@@ -12,45 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int meta_text(sqlite3 *db, const char *key, char *out, size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	out[0] = '\0';
-	rc = db_prepare(db, "SELECT value FROM meta WHERE key = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-		rc = SQLITE_DONE;
-	}
-	rc = db_check(db, rc, key);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int journal_remember_store_code(sqlite3 *db, const char *code)
 {
-	sqlite3_stmt *st = NULL;
 	char have[16];
 	int rc;
 
 	if (journal_store_code_check(code) < 0)
 		return -EINVAL;
-	rc = meta_text(db, TERM_META_STORE_CODE, have, sizeof(have));
+	rc = db_meta_get_text(db, TERM_META_STORE_CODE, have, sizeof(have));
 	if (rc < 0 || strcmp(have, code) == 0)
 		return rc;
-	rc = db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, TERM_META_STORE_CODE, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-	rc = db_check(db, sqlite3_step(st), "keep the store code");
-	sqlite3_finalize(st);
-	return rc;
+	return db_meta_set_text(db, TERM_META_STORE_CODE, code);
 }
 
 /* The last row's seq, hash and grand total; seq 0 and the 64 zeros when there is none. */
@@ -85,7 +57,7 @@ int journal_next(sqlite3 *db, const char *short_code, struct journal_next *next)
 	int rc;
 
 	memset(next, 0, sizeof(*next));
-	rc = meta_text(db, TERM_META_STORE_CODE, code, sizeof(code));
+	rc = db_meta_get_text(db, TERM_META_STORE_CODE, code, sizeof(code));
 	if (rc == 0 && !code[0])
 		rc = -ENOENT;
 	if (rc == 0)
