@@ -303,6 +303,9 @@ static const char *const hub_migrations[] = {
     "  at INTEGER NOT NULL,"
     "  resolved_at INTEGER);"
     "CREATE INDEX order_alerts_open ON order_alerts(id) WHERE resolved_at IS NULL;",
+    /* 10: the refunds of a sale, found without reading every order (refund_recheck.c). */
+    "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
+    "  WHERE json_extract(doc, '$.type') = 'refund';",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -149,6 +149,9 @@ static const char *const term_migrations[] = {
      * them; the terminal refuses to sell them (docs/catalog.md).
      */
     "ALTER TABLE catalog ADD COLUMN active INTEGER NOT NULL DEFAULT 1;",
+    /* 7: the refunds of a sale, found without reading every order (refunds.c). */
+    "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
+    "  WHERE json_extract(doc, '$.type') = 'refund';",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
