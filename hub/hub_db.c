@@ -306,6 +306,16 @@ static const char *const hub_migrations[] = {
     /* 10: the refunds of a sale, found without reading every order (refund_recheck.c). */
     "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
     "  WHERE json_extract(doc, '$.type') = 'refund';",
+    /* 11: PLACEHOLDER settings (lead) */
+    "SELECT 1;",
+    /* 12: PLACEHOLDER cash sessions (helper cash) */
+    "SELECT 1;",
+    /* 13: PLACEHOLDER customers and loyalty (helper loyalty) */
+    "SELECT 1;",
+    /* 14: PLACEHOLDER stock (helper stock) */
+    "SELECT 1;",
+    /* 15: PLACEHOLDER voids (helper voids) */
+    "SELECT 1;",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

@@ -16,7 +16,7 @@
 #include "event_log.h"
 #include "log.h"
 #include "order.h"
-#include "refund_recheck.h"
+#include "order_effects.h"
 #include "registry.h"
 #include "staff_check.h"
 #include "staff_store.h"
@@ -208,13 +208,11 @@ static int receipt_taken(sqlite3 *db, const char *order_id, json_t *payload, cha
 	return rc < 0 ? rc : taken;
 }
 
-static int is_completed_refund(json_t *payload)
+static int is_completed(json_t *payload)
 {
-	json_t *type = json_object_get(payload, "type"),
-	       *status = json_object_get(payload, "status");
+	json_t *status = json_object_get(payload, "status");
 
-	return json_is_string(type) && strcmp(json_string_value(type), "refund") == 0 &&
-	       json_is_string(status) && strcmp(json_string_value(status), "completed") == 0;
+	return json_is_string(status) && strcmp(json_string_value(status), "completed") == 0;
 }
 
 static int write_order(sqlite3 *db, const struct proto_op *op, const char *terminal_id,
@@ -468,8 +466,8 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 		rc = record_op(db, op.op_id, terminal_id, hash, seq, now);
 	if (rc == 0 && strcmp(op.kind, PROTO_OP_ORDER_PUT) == 0) {
 		rc = write_order(db, &op, terminal_id, &stored, seq, now);
-		if (rc == 0 && is_completed_refund(op.payload))
-			rc = refund_recheck(db, terminal_id, &op, seq, now);
+		if (rc == 0 && is_completed(op.payload))
+			rc = order_effects_apply(db, terminal_id, &op, seq, now);
 	} else if (rc == 0)
 		rc = release_order(db, &op, &stored, seq, now);
 	/* Applied either way (the sale stands); flagged when its actor lacked the right. */

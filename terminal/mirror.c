@@ -3,6 +3,7 @@
 #include "mirror.h"
 #include "db.h"
 #include "log.h"
+#include "order_effects.h"
 #include "orders.h"
 #include "proto_sync.h"
 #include "term_db.h"
@@ -69,7 +70,7 @@ static int put_order(sqlite3 *db, const char *writer, json_t *op, int64_t seq, i
 	char owner[40], status[16];
 	int64_t rev = 0;
 	json_t *doc = NULL;
-	int rc, was_released;
+	int rc, rc2, was_released;
 
 	rc = term_orders_load(db, str(op, "entityId"), &doc, owner, &rev, status, &was_released);
 	json_decref(doc);
@@ -86,7 +87,12 @@ static int put_order(sqlite3 *db, const char *writer, json_t *op, int64_t seq, i
 	row.hub_seq = seq;
 	row.hub_at = at;
 	row.doc = json_object_get(op, "payload");
-	return term_orders_save(db, &row);
+	rc2 = term_orders_save(db, &row);
+	/* Its effects once, when it first arrives completed (a completed record is final). */
+	if (rc2 == 0 && strcmp(rc == 0 ? status : "", "completed") != 0 &&
+	    strcmp(str(row.doc, "status"), "completed") == 0)
+		rc2 = term_order_effects(db, writer, row.id, row.doc);
+	return rc2;
 }
 
 static int release_order(sqlite3 *db, json_t *op, int64_t seq)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Ringing up and releasing orders on the terminal (see sale.h). */
 #include "sale.h"
+#include "order_effects.h"
 #include "db.h"
 #include "journal.h"
 #include "order.h"
@@ -276,6 +277,8 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 					  amount,	    who->actor, who->approver};
 
 		rc = journal_append(db, &next, &e, order, NULL);
+		if (rc == 0)
+			rc = term_order_effects(db, who->terminal_id, out->order_id, order);
 		if (rc < 0)
 			goto rollback;
 	}

@@ -152,6 +152,14 @@ static const char *const term_migrations[] = {
     /* 7: the refunds of a sale, found without reading every order (refunds.c). */
     "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
     "  WHERE json_extract(doc, '$.type') = 'refund';",
+    /* 8: PLACEHOLDER cash sessions (helper cash) */
+    "SELECT 1;",
+    /* 9: PLACEHOLDER customers and loyalty (helper loyalty) */
+    "SELECT 1;",
+    /* 10: PLACEHOLDER stock (helper stock) */
+    "SELECT 1;",
+    /* 11: PLACEHOLDER voids (helper voids) */
+    "SELECT 1;",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
