@@ -5,11 +5,14 @@
  */
 #include "order.h"
 #include "order_json.h"
+#include "proto_sync.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int set_int(json_t *obj, const char *key, int64_t v);
 
 /* --- Building an order at the till ------------------------------------------------------- */
 
@@ -34,6 +37,9 @@ static int order_parts_get(json_t *order, struct order_parts *parts, struct prot
 	if (strcmp(json_string_value(status), "completed") == 0)
 		return proto_error_set(err, BAD_FIELD, "status",
 				       "status: the order is completed and cannot change");
+	if (strcmp(json_string_value(status), "voided") == 0)
+		return proto_error_set(err, BAD_FIELD, "status",
+				       "status: the order is voided and cannot change");
 	parts->lines = json_object_get(order, "lines");
 	parts->payments = json_object_get(order, "payments");
 	if (!json_is_array(parts->lines))
@@ -313,6 +319,73 @@ fail:
 	json_decref(seq);
 	json_decref(at);
 	return order_out_of_memory(err);
+}
+
+/* --- Voiding an open order ---------------------------------------------------------------- */
+
+int order_void(json_t *order, const char *number, int64_t seq, int64_t at, const char *by,
+	       const char *reason, struct proto_error *err)
+{
+	struct order_parts parts;
+	json_t *work;
+	int rc;
+
+	rc = order_parts_get(order, &parts, err);
+	if (rc < 0) {
+		if (strcmp(err->field, "status") == 0 &&
+		    order_string_is(json_object_get(order, "status"), "completed"))
+			return proto_error_set(err, BAD_FIELD, "status",
+					       "status: the order is a completed sale: it is "
+					       "reversed with a new record, never voided");
+		return rc;
+	}
+	if (json_array_size(parts.payments) > 0)
+		return proto_error_set(
+		    err, BAD_FIELD, "payments",
+		    "payments: the order has taken %lld (minor units) in %zu payment(s): give the "
+		    "money back and remove the payments before voiding it, or complete the sale "
+		    "and reverse it",
+		    (long long)order_payments_sum(parts.payments), json_array_size(parts.payments));
+	rc = arg_text(number, "receipt", 1, ORDER_RECEIPT_MAX, err);
+	if (rc == 0)
+		rc = arg_int(seq, "receiptSeq", 1, ORDER_SEQ_MAX, err);
+	if (rc == 0)
+		rc = arg_int(at, "voidedAt", ORDER_CLOCK_MIN, ORDER_CLOCK_MAX, err);
+	if (rc == 0 && by && proto_uuid_check(by) < 0)
+		rc = proto_error_set(err, BAD_FIELD, "voidedBy",
+				     "voidedBy: expected a staff id (a lower-case UUID)");
+	if (rc == 0 && reason)
+		rc = arg_text(reason, "voidReason", 1, ORDER_VOID_REASON_MAX, err);
+	if (rc < 0)
+		return rc;
+
+	/* Built on a copy, so that the order changes all at once or not at all. */
+	work = json_deep_copy(order);
+	if (!work || json_object_set_new(work, "status", json_string("voided")) < 0 ||
+	    json_object_set_new(work, "receipt", json_string(number)) < 0 ||
+	    set_int(work, "receiptSeq", seq) < 0 || set_int(work, "voidedAt", at) < 0 ||
+	    (by && json_object_set_new(work, "voidedBy", json_string(by)) < 0) ||
+	    (reason && json_object_set_new(work, "voidReason", json_string(reason)) < 0))
+		goto oom;
+	json_object_clear(order);
+	if (json_object_update(order, work) < 0)
+		goto oom;
+	json_decref(work);
+	return 0;
+oom:
+	json_decref(work);
+	return order_out_of_memory(err);
+}
+
+int order_set_void_reason(json_t *order, const char *reason, struct proto_error *err)
+{
+	int rc = arg_text(reason, "voidReason", 1, ORDER_VOID_REASON_MAX, err);
+
+	if (rc < 0)
+		return rc;
+	if (json_object_set_new(order, "voidReason", json_string(reason)) < 0)
+		return order_out_of_memory(err);
+	return 0;
 }
 
 /* --- Discounts, tax modes, tenders ------------------------------------------------------- */

@@ -22,15 +22,16 @@
 #include "proto.h" /* struct proto_error, proto_error_set */
 
 /* Limits of the spec. Strings are counted in bytes of UTF-8. */
-#define ORDER_LINES_MAX	    500
-#define ORDER_PAYMENTS_MAX  20
-#define ORDER_SKU_MAX	    64
-#define ORDER_NAME_MAX	    128
-#define ORDER_RECEIPT_MAX   40
-#define ORDER_REFERENCE_MAX 64
-#define ORDER_SEQ_MAX	    (((int64_t)1 << 53) - 1) /* receiptSeq */
-#define ORDER_CLOCK_MIN	    946684800000LL	     /* 2000-01-01, ms since the epoch */
-#define ORDER_CLOCK_MAX	    7258118400000LL	     /* 2200-01-01 */
+#define ORDER_LINES_MAX	      500
+#define ORDER_PAYMENTS_MAX    20
+#define ORDER_SKU_MAX	      64
+#define ORDER_NAME_MAX	      128
+#define ORDER_RECEIPT_MAX     40
+#define ORDER_REFERENCE_MAX   64
+#define ORDER_SEQ_MAX	      (((int64_t)1 << 53) - 1) /* receiptSeq */
+#define ORDER_CLOCK_MIN	      946684800000LL	       /* 2000-01-01, ms since the epoch */
+#define ORDER_CLOCK_MAX	      7258118400000LL	       /* 2200-01-01 */
+#define ORDER_VOID_REASON_MAX 200		       /* voidReason, bytes */
 
 /* Rejection codes besides PROTO_ERR_BAD_FIELD ("bad-field"). */
 #define ORDER_ERR_UNKNOWN_SKU "unknown-sku"
@@ -93,6 +94,26 @@ int order_complete(json_t *order, const char *receipt, int64_t receipt_seq, int6
 		   struct proto_error *err);
 
 /*
+ * order_void: void an open or parked order that took no money (docs/pos.md,
+ * "Voids"): status "voided", with `number` and `seq` (the void's journal
+ * number, 1 … 40 bytes and 1 … 2^53-1) as its receipt and receiptSeq,
+ * voidedAt `at` (a clock), voidedBy `by` (a staff id; NULL when the store
+ * has no staff) and voidReason `reason` (1 … 200 bytes of UTF-8; NULL for
+ * none). Refused (bad-field): a completed order ("status": a completed
+ * sale is reversed, never voided), one voided already ("status"), one
+ * with payments ("payments": the money goes back first), a bad argument
+ * (named by its member). On failure the order is unchanged.
+ */
+int order_void(json_t *order, const char *number, int64_t seq, int64_t at, const char *by,
+	       const char *reason, struct proto_error *err);
+
+/*
+ * order_set_void_reason: set voidReason (1 … 200 bytes of UTF-8), on a
+ * voided order or a reversal. Refused: bad-field "voidReason".
+ */
+int order_set_void_reason(json_t *order, const char *reason, struct proto_error *err);
+
+/*
  * The till's extras (docs/protocol.md, "The order"; docs/pos.md, "The
  * money rules"). An order built with order_new and order_add_line is
  * priced as a plain tax-inclusive sale; these change that and re-price it.
@@ -146,7 +167,10 @@ int order_settle(json_t *order, const struct order_tender *tenders, int n, int64
  * order_check: validate an untrusted order.put payload, as the hub does for
  * every op. Fields are named from the op: "payload.lines[2].qty". Codes:
  *  - bad-field: a member missing, of the wrong JSON type (a real number is
- *    never an integer), outside its limits, an unknown status or tender;
+ *    never an integer), outside its limits, an unknown status or tender; a
+ *    voided order without voidedAt, receipt and receiptSeq, or with
+ *    payments; void members on an order that is not voided; "reversal"
+ *    other than true on a refund;
  *  - bad-total: a lineTotal or tax that is not what money.h computes, total
  *    or taxTotal not the sums, change not tendered - amount, or the payments
  *    of a completed order not summing exactly to total;

@@ -11,6 +11,7 @@
  * numbers known to be in range, and the catalog, the only lookup that costs
  * anything, is asked only about orders that are otherwise valid.
  */
+#include "loyalty.h"
 #include "order.h"
 #include "order_json.h"
 #include "pricing.h"
@@ -95,8 +96,8 @@ static int check_null_until_completed(json_t *v, const char *path, int completed
 		return 1; /* the caller checks the value */
 	if (!completed)
 		return 0;
-	return proto_error_set(err, BAD_FIELD, path, "%s: %s; a completed order needs %s", path,
-			       v ? "null" : "missing", what);
+	return proto_error_set(err, BAD_FIELD, path, "%s: %s; a completed or voided order needs %s",
+			       path, v ? "null" : "missing", what);
 }
 
 static int check_array(json_t *v, const char *path, size_t min, size_t max, const char *items,
@@ -175,11 +176,25 @@ static int check_extras(json_t *order, struct proto_error *err)
 				       "payload.refundOf: only a refund (type \"refund\") refers "
 				       "to another order");
 	}
+	if (json_object_get(order, "reversal") &&
+	    (!json_is_true(json_object_get(order, "reversal")) || !order_string_is(type, "refund")))
+		return proto_error_set(err, BAD_FIELD, "payload.reversal",
+				       "payload.reversal: expected true, on a refund (type "
+				       "\"refund\") that reverses a whole sale");
 	if (json_object_get(order, "customer")) {
 		rc = check_uuid(json_object_get(order, "customer"), "payload.customer", err);
 		if (rc < 0)
 			return rc;
 	}
+	if (json_object_get(order, "cashSession") &&
+	    (!json_is_string(json_object_get(order, "cashSession")) ||
+	     proto_uuid_check(json_string_value(json_object_get(order, "cashSession"))) < 0))
+		return proto_error_set(err, BAD_FIELD, "payload.cashSession",
+				       "payload.cashSession: expected the id of the till's cash "
+				       "session (a lower-case UUID)");
+	rc = loyalty_check(order, err);
+	if (rc < 0)
+		return rc;
 	if (order_read_mode(order, &mode, err) < 0)
 		return proto_error_set(err, BAD_FIELD, "payload.priceMode",
 				       "payload.priceMode: expected \"inclusive\" or "
@@ -222,42 +237,98 @@ static int check_extras(json_t *order, struct proto_error *err)
 	return rc;
 }
 
-static int check_header(json_t *order, int *completed, struct proto_error *err)
+#define STATUSES "\"open\", \"parked\", \"completed\" or \"voided\""
+
+/*
+ * The members of a voided order (docs/protocol.md, "Voids"): voidedAt
+ * always, voidedBy and voidReason when known; no payments, never a
+ * refund, never completed. Other orders carry none of them, but a
+ * reversal (a refund that voids a sale) may give a voidReason.
+ */
+static int check_void(json_t *order, int voided, struct proto_error *err)
+{
+	static const char *const members[] = {"voidedAt", "voidedBy", "voidReason"};
+	int reversal = json_is_true(json_object_get(order, "reversal"));
+	json_t *v;
+	int rc;
+
+	if (!voided) {
+		for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+			char path[PATH_LEN];
+
+			if (!json_object_get(order, members[i]))
+				continue;
+			snprintf(path, sizeof(path), "payload.%s", members[i]);
+			if (reversal && strcmp(members[i], "voidReason") == 0) {
+				rc = check_text(json_object_get(order, members[i]), path, 1,
+						ORDER_VOID_REASON_MAX, NULL, err);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			return proto_error_set(err, BAD_FIELD, path,
+					       "%s: only a voided order (status \"voided\")%s has "
+					       "one",
+					       path, i == 2 ? " or a reversal" : "");
+		}
+		return 0;
+	}
+	v = json_object_get(order, "completedAt");
+	if (v && !json_is_null(v))
+		return proto_error_set(err, BAD_FIELD, "payload.completedAt",
+				       "payload.completedAt: a voided order was never completed "
+				       "(expected null)");
+	v = json_object_get(order, "type");
+	if (v && !order_string_is(v, "sale"))
+		return proto_error_set(err, BAD_FIELD, "payload.type",
+				       "payload.type: only a sale is voided (a refund is final "
+				       "when it is made)");
+	rc = check_int(json_object_get(order, "voidedAt"), "payload.voidedAt", WHAT_CLOCK,
+		       ORDER_CLOCK_MIN, ORDER_CLOCK_MAX, NULL, err);
+	if (rc < 0)
+		return rc;
+	v = json_object_get(order, "voidedBy");
+	if (v && (!json_is_string(v) || proto_uuid_check(json_string_value(v)) < 0))
+		return proto_error_set(err, BAD_FIELD, "payload.voidedBy",
+				       "payload.voidedBy: expected a staff id (a lower-case UUID)");
+	v = json_object_get(order, "voidReason");
+	return v ? check_text(v, "payload.voidReason", 1, ORDER_VOID_REASON_MAX, NULL, err) : 0;
+}
+
+static int check_header(json_t *order, int *completed, int *voided, struct proto_error *err)
 {
 	json_t *status = json_object_get(order, "status");
 	const char *s;
 	json_t *v;
-	int rc;
+	int rc, numbered;
 
 	if (!status)
 		return proto_error_set(err, BAD_FIELD, "payload.status",
-				       "payload.status: missing; expected \"open\", \"parked\" or "
-				       "\"completed\"");
+				       "payload.status: missing; expected " STATUSES);
 	if (!json_is_string(status))
 		return proto_error_set(err, BAD_FIELD, "payload.status",
-				       "payload.status: expected \"open\", \"parked\" or "
-				       "\"completed\", not %s",
+				       "payload.status: expected " STATUSES ", not %s",
 				       order_json_kind(status));
 	s = json_string_value(status);
-	if (order_string_is(status, "completed"))
-		*completed = 1;
-	else if (order_string_is(status, "open") || order_string_is(status, "parked"))
-		*completed = 0;
-	else
+	*completed = order_string_is(status, "completed");
+	*voided = order_string_is(status, "voided");
+	if (!*completed && !*voided && !order_string_is(status, "open") &&
+	    !order_string_is(status, "parked"))
 		return proto_error_set(err, BAD_FIELD, "payload.status",
-				       "payload.status: expected \"open\", \"parked\" or "
-				       "\"completed\", not \"%.*s\"",
+				       "payload.status: expected " STATUSES ", not \"%.*s\"",
 				       order_quote_len(s, 40), s);
+	/* A voided order holds its void's journal number as a completed one holds its sale's. */
+	numbered = *completed || *voided;
 
 	v = json_object_get(order, "receipt");
-	rc = check_null_until_completed(v, "payload.receipt", *completed,
+	rc = check_null_until_completed(v, "payload.receipt", numbered,
 					"a receipt number, a string of 1 to 40 bytes", err);
 	if (rc > 0)
 		rc = check_text(v, "payload.receipt", 1, ORDER_RECEIPT_MAX, NULL, err);
 	if (rc < 0)
 		return rc;
 	v = json_object_get(order, "receiptSeq");
-	rc = check_null_until_completed(v, "payload.receiptSeq", *completed, WHAT_SEQ, err);
+	rc = check_null_until_completed(v, "payload.receiptSeq", numbered, WHAT_SEQ, err);
 	if (rc > 0)
 		rc = check_int(v, "payload.receiptSeq", WHAT_SEQ, 1, ORDER_SEQ_MAX, NULL, err);
 	if (rc < 0)
@@ -271,7 +342,9 @@ static int check_header(json_t *order, int *completed, struct proto_error *err)
 	if (rc > 0)
 		rc = check_int(v, "payload.completedAt", WHAT_CLOCK, ORDER_CLOCK_MIN,
 			       ORDER_CLOCK_MAX, NULL, err);
-	return rc < 0 ? rc : check_extras(order, err);
+	if (rc == 0)
+		rc = check_extras(order, err);
+	return rc < 0 ? rc : check_void(order, *voided, err);
 }
 
 /* Pass 1 for a line: every member present, of its type, within its limits. */
@@ -619,7 +692,7 @@ int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto
 {
 	char path[PATH_LEN];
 	json_t *lines, *payments, *item;
-	int completed = 0, refund;
+	int completed = 0, voided = 0, refund;
 	size_t i;
 	int rc;
 
@@ -629,7 +702,7 @@ int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto
 				       order ? order_json_kind(order) : "nothing");
 
 	/* Pass 1: shape. */
-	rc = check_header(order, &completed, err);
+	rc = check_header(order, &completed, &voided, err);
 	if (rc < 0)
 		return rc;
 	refund = order_string_is(json_object_get(order, "type"), "refund");
@@ -666,6 +739,10 @@ int order_check(json_t *order, order_sku_known_fn known, void *ctx, struct proto
 		return proto_error_set(err, BAD_FIELD, "payload.payments",
 				       "payload.payments: a completed order needs at least one "
 				       "payment");
+	if (voided && json_array_size(payments) > 0)
+		return proto_error_set(err, BAD_FIELD, "payload.payments",
+				       "payload.payments: a voided order took no money (an order "
+				       "that was paid is completed, then reversed)");
 
 	/* Pass 2: arithmetic. */
 	rc = check_arithmetic(order, completed, err);

@@ -7,6 +7,52 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The length of the UTF-8 character at `s` (1-4), or 0 where Jansson would refuse it. */
+static size_t utf8_char_len(const unsigned char *s)
+{
+	uint32_t v;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, v = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, v = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, v = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A text cut to fit (by a buffer's size or a "%.40s") may end in half a
+ * character, which no JSON encoder takes: the error would not be sent at
+ * all. Each byte of a broken character becomes '?'.
+ */
+static void utf8_mend(char *text)
+{
+	unsigned char *p = (unsigned char *)text;
+
+	while (*p) {
+		size_t n = utf8_char_len(p);
+
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
+
 /* `prefix` before a text in place, cut to fit `size`. */
 static void prefix_text(char *text, size_t size, const char *prefix)
 {
@@ -19,6 +65,7 @@ static void prefix_text(char *text, size_t size, const char *prefix)
 	memmove(text + p, text, n);
 	memcpy(text, prefix, p);
 	text[n + p] = '\0';
+	utf8_mend(text);
 }
 
 int proto_error_prefix(struct proto_error *err, const char *prefix)
@@ -38,6 +85,9 @@ int proto_error_set(struct proto_error *err, const char *code, const char *field
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	utf8_mend(err->code);
+	utf8_mend(err->field);
+	utf8_mend(err->message);
 	return -EINVAL;
 }
 

@@ -52,9 +52,9 @@ int proto_push_decode(json_t *msg, json_t **ops, struct proto_error *err)
 static const struct {
 	const char *kind, *entity;
 } terminal_ops[] = {
-    {PROTO_OP_ORDER_PUT, "order"},
-    {PROTO_OP_ORDER_RELEASE, "order"},
-    {PROTO_OP_JOURNAL_APPEND, "journal"},
+    {PROTO_OP_ORDER_PUT, "order"},	  {PROTO_OP_ORDER_RELEASE, "order"},
+    {PROTO_OP_JOURNAL_APPEND, "journal"}, {PROTO_OP_STOCK_MOVE, "stock"},
+    {PROTO_OP_CUSTOMER_PUT, "customer"},  {PROTO_OP_CASH_PUT, "cash-session"},
 };
 
 static int check_kind(const char *kind, const char *entity, struct proto_error *err)
@@ -139,6 +139,27 @@ char *proto_op_canonical(json_t *op)
 int proto_cursor_decode(json_t *msg, int64_t *seq, struct proto_error *err)
 {
 	return proto_get_int(msg, "seq", 0, PROTO_INT_MAX, seq, err);
+}
+
+int proto_lookup_decode(json_t *msg, struct proto_lookup *lookup, struct proto_error *err)
+{
+	const char *r = json_string_value(json_object_get(msg, "receipt"));
+	int rc;
+
+	memset(lookup, 0, sizeof(*lookup));
+	rc = get_uuid(msg, "requestId", lookup->request_id, err);
+	if (rc < 0)
+		return rc;
+	if (!r || !*r || strlen(r) >= sizeof(lookup->receipt))
+		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "receipt",
+				       "receipt: expected a receipt number of 1 to %d bytes",
+				       PROTO_RECEIPT_MAX - 1);
+	for (const char *p = r; *p; p++)
+		if (*p < '!' || *p > '~')
+			return proto_error_set(err, PROTO_ERR_BAD_FIELD, "receipt",
+					       "receipt: expected printable ASCII, no spaces");
+	memcpy(lookup->receipt, r, strlen(r) + 1);
+	return 0;
 }
 
 int proto_claim_decode(json_t *msg, struct proto_claim *claim, struct proto_error *err)

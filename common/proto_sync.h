@@ -15,13 +15,18 @@
 #define PROTO_ID_LEN	 37  /* a UUID as text, with its NUL */
 
 /* Op kinds. */
-#define PROTO_OP_ORDER_PUT	"order.put"
-#define PROTO_OP_ORDER_RELEASE	"order.release"
-#define PROTO_OP_ORDER_CLAIM	"order.claim"
-#define PROTO_OP_CATALOG_PUT	"catalog.put"
-#define PROTO_OP_STAFF_PUT	"staff.put"
-#define PROTO_OP_ROLE_PUT	"role.put"
-#define PROTO_OP_JOURNAL_APPEND "journal.append"
+#define PROTO_OP_ORDER_PUT	 "order.put"
+#define PROTO_OP_ORDER_RELEASE	 "order.release"
+#define PROTO_OP_ORDER_CLAIM	 "order.claim"
+#define PROTO_OP_CATALOG_PUT	 "catalog.put"
+#define PROTO_OP_STAFF_PUT	 "staff.put"
+#define PROTO_OP_ROLE_PUT	 "role.put"
+#define PROTO_OP_JOURNAL_APPEND	 "journal.append"
+#define PROTO_OP_STOCK_MOVE	 "stock.move"
+#define PROTO_OP_STOCK_THRESHOLD "stock.threshold"
+#define PROTO_OP_SETTINGS_PUT	 "settings.put" /* hub-made only */
+#define PROTO_OP_CUSTOMER_PUT	 "customer.put"
+#define PROTO_OP_CASH_PUT	 "cash.put"
 
 /* Results of an op, and their codes. */
 #define PROTO_RESULT_APPLIED   "applied"
@@ -35,6 +40,7 @@
 #define PROTO_CODE_NOT_OWNER	   "not-owner"
 #define PROTO_CODE_STALE_REVISION  "stale-revision"
 #define PROTO_CODE_ORDER_COMPLETED "order-completed"
+#define PROTO_CODE_ORDER_VOIDED	   "order-voided"
 #define PROTO_CODE_UNKNOWN_ORDER   "unknown-order"
 #define PROTO_CODE_UNKNOWN_SKU	   "unknown-sku"
 #define PROTO_CODE_BAD_TOTAL	   "bad-total"
@@ -57,6 +63,13 @@ struct proto_op {
 struct proto_claim {
 	char request_id[PROTO_ID_LEN];
 	char order_id[PROTO_ID_LEN];
+};
+
+#define PROTO_RECEIPT_MAX 48 /* a receipt number, NUL included */
+
+struct proto_lookup {
+	char request_id[PROTO_ID_LEN];
+	char receipt[PROTO_RECEIPT_MAX];
 };
 
 /*
@@ -89,6 +102,9 @@ int proto_cursor_decode(json_t *msg, int64_t *seq, struct proto_error *err);
 
 /* proto_claim_decode: requestId and orderId, both UUIDs. */
 int proto_claim_decode(json_t *msg, struct proto_claim *claim, struct proto_error *err);
+
+/* proto_lookup_decode: requestId a UUID, receipt 1 … 47 printable ASCII bytes. */
+int proto_lookup_decode(json_t *msg, struct proto_lookup *lookup, struct proto_error *err);
 
 /* proto_uuid_check: `text` is a UUID in the 36-character form, lower case. */
 int proto_uuid_check(const char *text);

@@ -25,15 +25,15 @@
 #include "pricing.h"
 #include "proto.h"
 
-#define SETTINGS_DENOM_MAX   24
-#define SETTINGS_LIMIT_MAX   100000000 /* the largest cash difference limit, minor units */
-#define SETTINGS_POINTS_MAX  1000000   /* the most points one rule step earns */
-#define SETTINGS_SPEND_MAX   100000000000LL /* the largest tier threshold or spend step */
+#define SETTINGS_DENOM_MAX  24
+#define SETTINGS_LIMIT_MAX  100000000	   /* the largest cash difference limit, minor units */
+#define SETTINGS_POINTS_MAX 1000000	   /* the most points one rule step earns */
+#define SETTINGS_SPEND_MAX  100000000000LL /* the largest tier threshold or spend step */
 
 struct store_settings {
-	char currency[4];    /* ISO 4217, from hub.conf: informational on terminals */
+	char currency[4]; /* ISO 4217, from hub.conf: informational on terminals */
 	enum pricing_mode price_mode;
-	int64_t cash_step;   /* minor units, 1 … PRICING_STEP_MAX; 1 = no rounding */
+	int64_t cash_step; /* minor units, 1 … PRICING_STEP_MAX; 1 = no rounding */
 	int64_t denominations[SETTINGS_DENOM_MAX]; /* minor units, strictly descending, > 0 */
 	size_t ndenominations;
 	int64_t cash_difference_limit; /* |counted − expected| above this needs a manager */
@@ -63,6 +63,15 @@ void settings_defaults(struct store_settings *s, const char *currency);
  * Returns 0 or -EINVAL.
  */
 int settings_from_json(const json_t *j, struct store_settings *s, struct proto_error *err);
+
+/*
+ * settings_from_text: the settings stored as JSON text (settings_to_json
+ * dumped): the defaults of `currency` with `text` applied over them; NULL
+ * or "" gives the defaults. -EINVAL (err says why) on text that does not
+ * parse or check.
+ */
+int settings_from_text(const char *text, const char *currency, struct store_settings *out,
+		       struct proto_error *err);
 
 /* settings_to_json: the whole settings as JSON (every member); NULL when out of memory. */
 json_t *settings_to_json(const struct store_settings *s);

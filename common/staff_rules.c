@@ -46,6 +46,7 @@ static const struct {
 } op_permissions[] = {
     {PROTO_OP_ORDER_PUT, NULL},
     {PROTO_OP_ORDER_RELEASE, "order.void"},
+    {PROTO_OP_STOCK_MOVE, "catalog.edit"}, /* stock counts are the catalog's */
 };
 
 const char *staff_op_permission(const char *kind)
@@ -93,9 +94,17 @@ void staff_op_needs(const char *kind, json_t *payload, struct staff_needs *out)
 		need(out, perm);
 	if (strcmp(kind, PROTO_OP_ORDER_PUT) != 0 || !json_is_object(payload))
 		return;
-	if (json_is_string(json_object_get(payload, "type")) &&
-	    strcmp(json_string_value(json_object_get(payload, "type")), "refund") == 0)
+	if (json_is_true(json_object_get(payload, "reversal"))) {
+		/* Voiding a completed sale: a manager approves at the till, every time. */
+		need(out, "order.void");
+		out->stepup = 1;
+	} else if (json_is_string(json_object_get(payload, "type")) &&
+		   strcmp(json_string_value(json_object_get(payload, "type")), "refund") == 0) {
 		need(out, "order.refund");
+	}
+	if (json_is_string(json_object_get(payload, "status")) &&
+	    strcmp(json_string_value(json_object_get(payload, "status")), "voided") == 0)
+		need(out, "order.void");
 	if (json_is_object(json_object_get(payload, "discount")))
 		need(out, "sale.discount.order");
 	lines = json_object_get(payload, "lines");

@@ -44,13 +44,16 @@ struct staff_needs {
 	const char *perm[STAFF_NEEDS_MAX]; /* permissions, all needed */
 	int n;
 	int64_t discount_bp; /* the deepest discount in it, basis points; 0: none */
+	int stepup;	     /* a manager's PIN every time, whatever the actor holds */
 };
 
 /*
  * staff_op_needs: what an op of `kind` with `payload` needs: the kind's
  * permission (staff_op_permission) and, for an order.put, what its content
  * asks: line discounts sale.discount.line, an order discount
- * sale.discount.order, a refund order.refund; and the deepest discount on
+ * sale.discount.order, a refund order.refund, a voided order order.void, a
+ * reversal (a refund with "reversal": true) order.void and a step-up
+ * every time (docs/pos.md, "Voids"); and the deepest discount on
  * any line, its own and its share of the order's together, as a share of
  * the line's gross (rounded up), which the role's discount ceiling must
  * cover. A payload that does not hold together asks nothing

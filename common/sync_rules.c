@@ -39,6 +39,13 @@ enum sync_verdict sync_rules_judge(const char *kind, int64_t rev, const char *pu
 			 "records)");
 		return SYNC_CONFLICT;
 	}
+	if (stored->voided) {
+		*code = PROTO_CODE_ORDER_VOIDED;
+		snprintf(message, len,
+			 "the order was voided and cannot change (a voided order is final; ring "
+			 "up a new one)");
+		return SYNC_CONFLICT;
+	}
 	*code = PROTO_CODE_APPLIED;
 	snprintf(message, len, "order updated to rev %lld", (long long)rev);
 	return SYNC_APPLY;

@@ -16,6 +16,7 @@ struct sync_stored_order {
 	const char *owner; /* terminal id */
 	int64_t rev;
 	int completed;
+	int voided; /* a voided order is as final as a completed one */
 };
 
 enum sync_verdict {
@@ -33,6 +34,7 @@ enum sync_verdict {
  *  - another terminal's order: conflict not-owner;
  *  - rev not above the stored one: conflict stale-revision;
  *  - a completed order: conflict order-completed;
+ *  - a voided order: conflict order-voided;
  *  - otherwise it applies.
  */
 enum sync_verdict sync_rules_judge(const char *kind, int64_t rev, const char *pusher,

@@ -3,6 +3,7 @@
 #ifndef TILLNET_UUID_H
 #define TILLNET_UUID_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define UUID_LEN      16

@@ -94,11 +94,11 @@ static void add_account(struct enroll_ctx *ctx, const struct admin_who *who,
 	json_t *body, *held = NULL;
 	int rc;
 
-	body = admin_body_object(req, res, "username and role");
+	body = http_body_object(req, res, "username and role");
 	if (!body)
 		return;
-	if (admin_body_string(body, "username", 1, ADMIN_USERNAME_MAX, res, &username) < 0 ||
-	    admin_body_string(body, "role", 1, PERM_NAME_MAX, res, &role) < 0)
+	if (http_body_string(body, "username", 1, ADMIN_USERNAME_MAX, res, &username) < 0 ||
+	    http_body_string(body, "role", 1, PERM_NAME_MAX, res, &role) < 0)
 		goto out;
 	held = held_by(ctx, who, res);
 	if (!held)
@@ -124,12 +124,12 @@ static void change_account(struct enroll_ctx *ctx, const struct admin_who *who,
 	char why[512] = "";
 	int rc;
 
-	body = admin_body_object(req, res, "role and/or active");
+	body = http_body_object(req, res, "role and/or active");
 	if (!body)
 		return;
 	role = json_object_get(body, "role");
 	active = json_object_get(body, "active");
-	if (role && admin_body_string(body, "role", 1, PERM_NAME_MAX, res, &ch.role) < 0)
+	if (role && http_body_string(body, "role", 1, PERM_NAME_MAX, res, &ch.role) < 0)
 		goto out;
 	if (active && !json_is_boolean(active)) {
 		http_respond_error(res, 400, "bad-field", "active",
@@ -175,7 +175,7 @@ static void reset_password(struct enroll_ctx *ctx, const struct admin_who *who,
 int admin_accounts_route(struct enroll_ctx *ctx, const struct http_request *req,
 			 struct http_response *res)
 {
-	char username[ADMIN_SEGMENT_MAX + 1];
+	char username[HTTP_SEGMENT_MAX + 1];
 	struct admin_who who;
 	const char *rest, *path;
 	int rc, reset;
@@ -195,7 +195,7 @@ int admin_accounts_route(struct enroll_ctx *ctx, const struct http_request *req,
 			add_account(ctx, &who, req, res);
 		return 1;
 	}
-	rc = admin_path_segment(req->url, ACCOUNTS_PATH "/", username, &rest);
+	rc = http_path_segment(req->url, ACCOUNTS_PATH "/", username, &rest);
 	if (rc == 0)
 		return 0;
 	reset = rc > 0 && strcmp(rest, "/password-reset") == 0;

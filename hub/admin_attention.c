@@ -177,10 +177,10 @@ static void act(struct enroll_ctx *ctx, const struct admin_who *who, const char 
 	} else if (strcmp(action, "accept-conflict") == 0) {
 		rc = upstream_admin_accept_conflict(ctx->db, id, actor, now);
 	} else {
-		body = admin_body_object(req, res, "reason");
+		body = http_body_object(req, res, "reason");
 		if (!body)
 			return;
-		if (admin_body_string(body, "reason", 1, ADMIN_VOID_REASON_MAX, res, &reason) < 0)
+		if (http_body_string(body, "reason", 1, ADMIN_VOID_REASON_MAX, res, &reason) < 0)
 			goto out;
 		rc = upstream_admin_void(ctx->db, id, reason, actor, now, void_id);
 	}
@@ -212,7 +212,7 @@ int admin_attention_route(struct enroll_ctx *ctx, const struct http_request *req
 			  struct http_response *res)
 {
 	static const char *const actions[] = {"/retry", "/void", "/accept-conflict", NULL};
-	char id[ADMIN_SEGMENT_MAX + 1];
+	char id[HTTP_SEGMENT_MAX + 1];
 	struct admin_who who;
 	const char *rest;
 	int rc, known = 0;
@@ -226,7 +226,7 @@ int admin_attention_route(struct enroll_ctx *ctx, const struct http_request *req
 			list_attention(ctx, res);
 		return 1;
 	}
-	rc = admin_path_segment(req->url, UPSTREAM_PATH, id, &rest);
+	rc = http_path_segment(req->url, UPSTREAM_PATH, id, &rest);
 	if (rc == 0)
 		return 0;
 	for (size_t i = 0; rc > 0 && actions[i]; i++)
@@ -246,7 +246,7 @@ int admin_attention_route(struct enroll_ctx *ctx, const struct http_request *req
 	if (admin_require(ctx, req, res, "upstream.resolve", &who) < 0)
 		return 1;
 	/* Upstream record ids are UUIDs (an order's id, or a void's new one). */
-	if (!admin_is_uuid(id)) {
+	if (!http_is_uuid(id)) {
 		http_respond_error(res, 404, "not-found", NULL,
 				   "no parked upstream record \"%s\" (record ids are UUIDs)", id);
 		return 1;

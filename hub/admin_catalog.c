@@ -43,8 +43,8 @@ static void list_catalog(struct enroll_ctx *ctx, const struct http_request *req,
 	int64_t offset, limit, version, total;
 	json_t *items;
 
-	if (admin_query_integer(req, "offset", 0, INT64_MAX, 0, res, &offset) < 0 ||
-	    admin_query_integer(req, "limit", 1, ADMIN_CATALOG_PAGE_MAX, 100, res, &limit) < 0)
+	if (http_query_integer(req, "offset", 0, INT64_MAX, 0, res, &offset) < 0 ||
+	    http_query_integer(req, "limit", 1, ADMIN_CATALOG_PAGE_MAX, 100, res, &limit) < 0)
 		return;
 	if (active && strcmp(active, "true") == 0) {
 		filter = CATALOG_STORE_ACTIVE;
@@ -234,14 +234,14 @@ static void put_item(struct enroll_ctx *ctx, const struct http_request *req,
 	json_t *body, *item = NULL, *active;
 	FILE *f;
 
-	body = admin_body_object(req, res, "sku, name, barcode, price, taxRate and active");
+	body = http_body_object(req, res, "sku, name, barcode, price, taxRate and active");
 	if (!body)
 		return;
-	if (admin_body_string(body, "sku", 1, CATALOG_SKU_MAX, res, &sku) < 0 ||
-	    admin_body_string(body, "name", 1, CATALOG_NAME_MAX, res, &name) < 0 ||
-	    admin_body_string(body, "barcode", 0, CATALOG_BARCODE_MAX, res, &barcode) < 0 ||
-	    admin_body_integer(body, "price", 0, CATALOG_PRICE_MAX, res, &price) < 0 ||
-	    admin_body_integer(body, "taxRate", 0, CATALOG_TAX_MAX, res, &tax_rate) < 0)
+	if (http_body_string(body, "sku", 1, CATALOG_SKU_MAX, res, &sku) < 0 ||
+	    http_body_string(body, "name", 1, CATALOG_NAME_MAX, res, &name) < 0 ||
+	    http_body_string(body, "barcode", 0, CATALOG_BARCODE_MAX, res, &barcode) < 0 ||
+	    http_body_integer(body, "price", 0, CATALOG_PRICE_MAX, res, &price) < 0 ||
+	    http_body_integer(body, "taxRate", 0, CATALOG_TAX_MAX, res, &tax_rate) < 0)
 		goto out;
 	/* Absent: the item keeps its flag (a new one is active). */
 	active = json_object_get(body, "active");
@@ -336,12 +336,12 @@ static void get_item(struct enroll_ctx *ctx, const char *sku, struct http_respon
 static int item_route(struct enroll_ctx *ctx, const struct http_request *req,
 		      struct http_response *res)
 {
-	char sku[ADMIN_SEGMENT_MAX + 1];
+	char sku[HTTP_SEGMENT_MAX + 1];
 	struct admin_who who;
 	const char *rest;
 	int rc;
 
-	rc = admin_path_segment(req->url, ITEMS_PATH "/", sku, &rest);
+	rc = http_path_segment(req->url, ITEMS_PATH "/", sku, &rest);
 	if (rc == 0)
 		return 0;
 	if (rc < 0 || *rest) {

@@ -4,11 +4,15 @@
 #include "admin_accounts.h"
 #include "admin_attention.h"
 #include "admin_audit.h"
+#include "admin_cash.h"
 #include "admin_catalog.h"
+#include "admin_customers.h"
 #include "admin_login.h"
 #include "admin_orders.h"
+#include "admin_settings.h"
 #include "admin_staff.h"
 #include "admin_status.h"
+#include "admin_stock.h"
 #include "admin_terminals.h"
 #include "log.h"
 
@@ -40,7 +44,9 @@ void admin_http_handle(void *ctx, const struct http_request *req, struct http_re
 		return;
 	if (admin_accounts_route(e, req, res) || admin_terminals_route(e, req, res) ||
 	    admin_catalog_route(e, req, res) || admin_orders_route(e, req, res) ||
-	    admin_attention_route(e, req, res) || admin_status_route(e, req, res))
+	    admin_customers_route(e, req, res) || admin_attention_route(e, req, res) ||
+	    admin_status_route(e, req, res) || admin_stock_route(e, req, res) ||
+	    admin_cash_route(e, req, res) || admin_settings_route(e, req, res))
 		return;
 	if (strcmp(req->url, "/api/v1/session/password") == 0) {
 		admin_login_password(e, req, res);

@@ -15,7 +15,7 @@
 
 #define ORDERS_PATH "/api/v1/orders"
 
-static const char *const order_statuses[] = {"open", "parked", "completed", NULL};
+static const char *const order_statuses[] = {"open", "parked", "completed", "voided", NULL};
 
 /* query_text: argument `name` of 1 to `max` printable bytes, or NULL when absent. */
 static int query_text(const struct http_request *req, const char *name, size_t max,
@@ -54,16 +54,16 @@ static void list_orders(struct enroll_ctx *ctx, const struct http_request *req,
 	if (query_text(req, "terminal", 40, res, &terminal) < 0 ||
 	    query_text(req, "status", 16, res, &f.status) < 0 ||
 	    query_text(req, "receipt", 64, res, &f.receipt) < 0 ||
-	    admin_query_integer(req, "from", 0, INT64_MAX, 0, res, &f.from) < 0 ||
-	    admin_query_integer(req, "to", 0, INT64_MAX, 0, res, &f.to) < 0 ||
-	    admin_query_integer(req, "offset", 0, INT64_MAX, 0, res, &f.offset) < 0 ||
-	    admin_query_integer(req, "limit", 1, ORDERS_STORE_PAGE_MAX, 100, res, &limit) < 0)
+	    http_query_integer(req, "from", 0, INT64_MAX, 0, res, &f.from) < 0 ||
+	    http_query_integer(req, "to", 0, INT64_MAX, 0, res, &f.to) < 0 ||
+	    http_query_integer(req, "offset", 0, INT64_MAX, 0, res, &f.offset) < 0 ||
+	    http_query_integer(req, "limit", 1, ORDERS_STORE_PAGE_MAX, 100, res, &limit) < 0)
 		return;
 	for (size_t i = 0; f.status && order_statuses[i]; i++)
 		known |= strcmp(f.status, order_statuses[i]) == 0;
 	if (f.status && !known) {
 		http_respond_error(res, 400, "bad-field", "status",
-				   "status: expected open, parked or completed");
+				   "status: expected open, parked, completed or voided");
 		return;
 	}
 	if (terminal) {
@@ -160,7 +160,7 @@ static void get_order(struct enroll_ctx *ctx, const char *id, struct http_respon
 int admin_orders_route(struct enroll_ctx *ctx, const struct http_request *req,
 		       struct http_response *res)
 {
-	char id[ADMIN_SEGMENT_MAX + 1];
+	char id[HTTP_SEGMENT_MAX + 1];
 	struct admin_who who;
 	const char *rest;
 	int rc;
@@ -178,7 +178,7 @@ int admin_orders_route(struct enroll_ctx *ctx, const struct http_request *req,
 			export_orders(ctx, &who, req, res);
 		return 1;
 	}
-	rc = admin_path_segment(req->url, ORDERS_PATH "/", id, &rest);
+	rc = http_path_segment(req->url, ORDERS_PATH "/", id, &rest);
 	if (rc == 0)
 		return 0;
 	if (rc < 0 || *rest) {
@@ -193,7 +193,7 @@ int admin_orders_route(struct enroll_ctx *ctx, const struct http_request *req,
 	if (admin_require(ctx, req, res, "reports.view", &who) < 0)
 		return 1;
 	/* Order ids are UUIDs made by the terminals; anything else cannot be one. */
-	if (!admin_is_uuid(id)) {
+	if (!http_is_uuid(id)) {
 		http_respond_error(res, 404, "not-found", NULL,
 				   "the hub holds no order \"%s\" (order ids are UUIDs)", id);
 		return 1;

@@ -67,10 +67,10 @@ static void add_terminal(struct enroll_ctx *ctx, const struct admin_who *who,
 	int64_t expires_at = 0;
 	int rc;
 
-	body = admin_body_object(req, res, "name");
+	body = http_body_object(req, res, "name");
 	if (!body)
 		return;
-	if (admin_body_string(body, "name", 1, REGISTRY_NAME_MAX, res, &name) < 0)
+	if (http_body_string(body, "name", 1, REGISTRY_NAME_MAX, res, &name) < 0)
 		goto out;
 	if (registry_check_name(name, err, sizeof(err)) < 0) {
 		http_respond_error(res, 400, "bad-field", "name", "%s", err);
@@ -133,7 +133,7 @@ static void revoke_terminal(struct enroll_ctx *ctx, const struct admin_who *who,
 /* A terminal is named by its id (a UUID) or its short code (T01). */
 static int terminal_key_valid(const char *key)
 {
-	if (admin_is_uuid(key))
+	if (http_is_uuid(key))
 		return 1;
 	if ((key[0] != 'T' && key[0] != 't') || !key[1] || strlen(key) > 8)
 		return 0;
@@ -146,7 +146,7 @@ static int terminal_key_valid(const char *key)
 int admin_terminals_route(struct enroll_ctx *ctx, const struct http_request *req,
 			  struct http_response *res)
 {
-	char key[ADMIN_SEGMENT_MAX + 1];
+	char key[HTTP_SEGMENT_MAX + 1];
 	struct admin_who who;
 	const char *rest;
 	int rc;
@@ -166,7 +166,7 @@ int admin_terminals_route(struct enroll_ctx *ctx, const struct http_request *req
 			add_terminal(ctx, &who, req, res);
 		return 1;
 	}
-	rc = admin_path_segment(req->url, TERMINALS_PATH "/", key, &rest);
+	rc = http_path_segment(req->url, TERMINALS_PATH "/", key, &rest);
 	if (rc == 0)
 		return 0;
 	if (rc < 0 || strcmp(rest, "/revoke") != 0) {

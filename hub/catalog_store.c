@@ -188,27 +188,12 @@ static int write_items(sqlite3 *db, const struct catalog *cat, const struct item
 /* append_event: one catalog.put event for `items` (consumed). */
 static int append_event(sqlite3 *db, json_t *items, int64_t version, int64_t now)
 {
-	uint8_t id[UUID_LEN];
-	char id_text[UUID_TEXT_LEN];
-	int64_t seq;
-	json_t *op;
-	int rc;
+	json_t *payload = json_pack("{s:I, s:o}", "version", (json_int_t)version, "items", items);
 
-	rc = uuid_v7(id);
-	if (rc < 0) {
-		json_decref(items);
-		return rc;
-	}
-	uuid_format(id, id_text);
-	op = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:o}}", "opId", id_text, "kind",
-		       "catalog.put", "entity", "catalog", "entityId", "catalog", "rev",
-		       (json_int_t)version, "at", (json_int_t)now, "payload", "version",
-		       (json_int_t)version, "items", items);
-	if (!op)
+	if (!payload)
 		return -ENOMEM;
-	rc = event_log_append(db, EVENT_ORIGIN_HUB, op, now, &seq);
-	json_decref(op);
-	return rc;
+	return event_log_append_hub(db, "catalog.put", "catalog", "catalog", version, payload, now,
+				    NULL);
 }
 
 /* append_events: the new and changed items, in file order, in events of at most 500. */

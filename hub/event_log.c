@@ -2,6 +2,7 @@
 /* The hub's event log (see event_log.h). */
 #include "event_log.h"
 #include "db.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +36,31 @@ int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, in
 	free(text);
 	if (rc == 0)
 		*seq = sqlite3_last_insert_rowid(db);
+	return rc;
+}
+
+int event_log_append_hub(sqlite3 *db, const char *kind, const char *entity, const char *entity_id,
+			 int64_t rev, json_t *payload, int64_t at, int64_t *seq)
+{
+	uint8_t raw[UUID_LEN];
+	char op_id[UUID_TEXT_LEN];
+	int64_t ignored;
+	json_t *op;
+	int rc;
+
+	rc = uuid_v7(raw);
+	if (rc < 0) {
+		json_decref(payload);
+		return rc;
+	}
+	uuid_format(raw, op_id);
+	op = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "opId", op_id, "kind", kind, "entity",
+		       entity, "entityId", entity_id, "rev", (json_int_t)rev, "at", (json_int_t)at,
+		       "payload", payload);
+	if (!op)
+		return -ENOMEM;
+	rc = event_log_append(db, EVENT_ORIGIN_HUB, op, at, seq ? seq : &ignored);
+	json_decref(op);
 	return rc;
 }
 

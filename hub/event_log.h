@@ -22,6 +22,15 @@
  */
 int event_log_append(sqlite3 *db, const char *origin, json_t *op, int64_t at, int64_t *seq);
 
+/*
+ * event_log_append_hub: a change the hub itself makes (a catalog version,
+ * new settings, a stock movement): an op of `kind` on `entity`/`entity_id`
+ * at revision `rev` with `payload` (consumed), under a fresh op id, made
+ * at `at`; *seq (may be NULL) gets its sequence. Inside a transaction.
+ */
+int event_log_append_hub(sqlite3 *db, const char *kind, const char *entity, const char *entity_id,
+			 int64_t rev, json_t *payload, int64_t at, int64_t *seq);
+
 /* event_log_head: the last sequence (0 for an empty log). */
 int event_log_head(sqlite3 *db, int64_t *seq);
 

@@ -18,6 +18,8 @@ int cmd_audit(int argc, char **argv);
 int cmd_upstream(int argc, char **argv);
 int cmd_staff(int argc, char **argv);
 int cmd_role(int argc, char **argv);
+int cmd_customer(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 
 /* hub_files: the names of the store's files in its data folder. */
 #define HUB_DB	    "hub.db"

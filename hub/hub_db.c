@@ -306,16 +306,136 @@ static const char *const hub_migrations[] = {
     /* 10: the refunds of a sale, found without reading every order (refund_recheck.c). */
     "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
     "  WHERE json_extract(doc, '$.type') = 'refund';",
-    /* 11: PLACEHOLDER settings (lead) */
-    "SELECT 1;",
-    /* 12: PLACEHOLDER cash sessions (helper cash) */
-    "SELECT 1;",
-    /* 13: PLACEHOLDER customers and loyalty (helper loyalty) */
-    "SELECT 1;",
-    /* 14: PLACEHOLDER stock (helper stock) */
-    "SELECT 1;",
-    /* 15: PLACEHOLDER voids (helper voids) */
-    "SELECT 1;",
+    /*
+     * 11: the store's settings, every version kept (settings_store.c): the
+     * newest row is in force; each change is also a settings.put event.
+     */
+    "CREATE TABLE settings("
+    "  version INTEGER PRIMARY KEY,"
+    "  doc TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);",
+    /*
+     * 12: cash sessions (hub/cash_store.h): every terminal's sessions, the
+     * last revision of each with its difference, and what the hub computed
+     * from the orders it holds with that cashSession; cash_alerts keeps a
+     * close whose cash or totals the hub does not find, never deleted.
+     */
+    "CREATE TABLE cash_sessions("
+    "  id TEXT PRIMARY KEY,"
+    "  terminal_id TEXT NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),"
+    "  opened_at INTEGER NOT NULL,"
+    "  closed_at INTEGER,"
+    "  float_amount INTEGER NOT NULL,"
+    "  expected INTEGER,"
+    "  counted INTEGER,"
+    "  difference INTEGER,"
+    "  hub_expected INTEGER,"
+    "  hub_totals TEXT,"
+    "  z_number TEXT,"
+    "  doc TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX cash_sessions_terminal ON cash_sessions(terminal_id, opened_at);"
+    "CREATE TABLE cash_alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('expected-mismatch', 'totals-mismatch')),"
+    "  message TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE INDEX orders_cash_session ON orders(json_extract(doc, '$.cashSession'))"
+    "  WHERE json_extract(doc, '$.cashSession') IS NOT NULL;",
+    /*
+     * 13: customers and loyalty (hub/customer_store.h). customers holds the
+     * winning version of each (last writer wins, by updatedAt then writer
+     * id); loyalty_ledger one entry per completed order naming a customer,
+     * with the hub sequence it arrived at; a balance is their sum.
+     * loyalty_alerts keeps what a manager must see: a balance driven below
+     * zero (two terminals redeeming offline), an order for a customer the
+     * hub does not know. Never deleted.
+     */
+    "CREATE TABLE customers("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  phone TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '',"
+    "  card TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  writer TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL);"
+    "CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';"
+    "CREATE INDEX customers_card ON customers(card) WHERE card != '';"
+    "CREATE TABLE loyalty_ledger("
+    "  order_id TEXT PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  receipt TEXT,"
+    "  earned INTEGER NOT NULL,"
+    "  redeemed INTEGER NOT NULL,"
+    "  spend INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX loyalty_ledger_customer ON loyalty_ledger(customer_id, seq);"
+    "CREATE TABLE loyalty_alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  terminal_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('negative-balance', 'unknown-customer')),"
+    "  balance INTEGER NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE INDEX loyalty_alerts_customer ON loyalty_alerts(customer_id);",
+    /*
+     * 14: stock as a ledger (hub/stock_store.h): one row per movement, a
+     * sale's or refund's line ("<order id>:<line>") or a stock.move op's
+     * (its entityId), made by a terminal or the hub (origin); a level is
+     * the sum of its sku's qty, kept in stock_levels by the same
+     * transaction that adds a movement (a push must not sum a sku's whole
+     * history per sale line). A threshold marks a sku low at or below it;
+     * stock_alerts keeps each time a level went below zero.
+     */
+    "CREATE TABLE stock_moves("
+    "  id TEXT PRIMARY KEY,"
+    "  sku TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK (qty != 0),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund', 'adjust', 'receive')),"
+    "  reason TEXT,"
+    "  order_id TEXT,"
+    "  origin TEXT NOT NULL,"
+    "  actor TEXT,"
+    "  hub_seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL);"
+    "CREATE INDEX stock_moves_sku ON stock_moves(sku, hub_seq);"
+    "CREATE INDEX stock_moves_origin ON stock_moves(origin, sku);"
+    "CREATE TABLE stock_levels("
+    "  sku TEXT PRIMARY KEY,"
+    "  level INTEGER NOT NULL);"
+    "CREATE TABLE stock_thresholds("
+    "  sku TEXT PRIMARY KEY,"
+    "  threshold INTEGER NOT NULL CHECK (threshold >= 0),"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE stock_alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  sku TEXT NOT NULL,"
+    "  code TEXT NOT NULL CHECK (code IN ('negative')),"
+    "  level INTEGER NOT NULL,"
+    "  move_id TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);",
 };
 
 int hub_db_open(const char *data_dir, int create, sqlite3 **db)

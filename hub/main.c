@@ -5,6 +5,8 @@
 #include "hub.h"
 #include "journal_store.h"
 #include "log.h"
+#include "cash_store.h"
+#include "stock_store.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -28,11 +30,15 @@ static const char usage[] =
     "  conflicts  the ops the hub refused, with both versions\n"
     "  audit      the audit log: who did what, when\n"
     "  journal    verify or list the terminals' fiscal journals\n"
+    "  cash       list the terminals' cash sessions, or show one with its difference\n"
+    "  customer   list customers, or show one's loyalty points and alerts\n"
     "  upstream   records the back office refused: list, retry, void, accept\n"
-    "  catalog    import the catalog from a CSV file, list it\n"
+    "  catalog    import the catalog from a CSV file, list, remove, reactivate\n"
+    "  stock      stock levels and movements: adjust, receive, thresholds\n"
     "  staff      add, change and list the staff who sign in on terminals\n"
     "  role       list roles, set their permissions and discount ceilings\n"
     "  account    add, change, list admin accounts; reset their passwords\n"
+    "  settings   show and set the store's settings (price mode, cash, loyalty)\n"
     "\n"
     "Each command answers --help. tillnet-hub --version prints the version.\n";
 
@@ -106,6 +112,8 @@ int main(int argc, char **argv)
 		return cmd_terminal(argc - 1, argv + 1);
 	if (strcmp(argv[1], "catalog") == 0)
 		return cmd_catalog(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stock") == 0)
+		return cmd_stock(argc - 1, argv + 1);
 	if (strcmp(argv[1], "orders") == 0)
 		return cmd_orders(argc - 1, argv + 1);
 	if (strcmp(argv[1], "order") == 0)
@@ -116,6 +124,10 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "journal") == 0)
 		return cmd_journal(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cash") == 0)
+		return cmd_cash(argc - 1, argv + 1);
+	if (strcmp(argv[1], "customer") == 0)
+		return cmd_customer(argc - 1, argv + 1);
 	if (strcmp(argv[1], "upstream") == 0)
 		return cmd_upstream(argc - 1, argv + 1);
 	if (strcmp(argv[1], "staff") == 0)
@@ -124,6 +136,8 @@ int main(int argc, char **argv)
 		return cmd_role(argc - 1, argv + 1);
 	if (strcmp(argv[1], "account") == 0)
 		return cmd_account(argc - 1, argv + 1);
+	if (strcmp(argv[1], "settings") == 0)
+		return cmd_settings(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-hub: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

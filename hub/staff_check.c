@@ -136,14 +136,23 @@ int staff_check_op(sqlite3 *db, const char *terminal_id, const struct proto_op *
 			 "actor %s is not an active staff member of this store", op->actor);
 		return flag(db, terminal_id, op, seq, STAFF_FLAG_UNKNOWN_ACTOR, perm, message, now);
 	}
-	if ((needs.n == 0 && needs.discount_bp == 0) || granted)
+	if ((needs.n == 0 && needs.discount_bp == 0) || (granted && !needs.stepup))
 		return 0;
 	if (op->approver[0]) {
 		rc = held_at(db, op->approver, &needs, op->at, &aknown, &agranted, &amissing);
 		if (rc < 0)
 			return rc;
 	}
-	perm = missing;
+	/* A reversal needs a manager's PIN at the till even from a manager (docs/pos.md). */
+	perm = granted ? needs.perm[0] : missing;
+	if (!agranted && granted) {
+		snprintf(message, sizeof(message),
+			 "%s reverses a sale: it needs a manager's PIN at the till every time "
+			 "(%s%s)",
+			 op->kind, op->approver[0] ? "the approver lacked " : "no approver",
+			 op->approver[0] ? perm : "");
+		return flag(db, terminal_id, op, seq, STAFF_FLAG_NEEDS_MANAGER, perm, message, now);
+	}
 	if (!agranted) {
 		if (strcmp(missing, "discount ceiling") == 0)
 			snprintf(message, sizeof(message),

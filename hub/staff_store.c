@@ -89,30 +89,21 @@ static json_t *role_wire(sqlite3 *db, const char *name, int with_builtin)
 static int append_event(sqlite3 *db, const char *kind, const char *entity, const char *entity_id,
 			const char *member, json_t *what, int64_t now)
 {
-	uint8_t raw[UUID_LEN];
-	char op_id[UUID_TEXT_LEN];
-	int64_t version, seq;
-	json_t *op;
+	int64_t version;
+	json_t *payload;
 	int rc;
 
 	if (!what)
 		return -ENOMEM;
 	rc = people_version_next(db, &version);
-	if (rc == 0)
-		rc = uuid_v7(raw);
 	if (rc < 0) {
 		json_decref(what);
 		return rc;
 	}
-	uuid_format(raw, op_id);
-	op = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:o}}", "opId", op_id, "kind", kind,
-		       "entity", entity, "entityId", entity_id, "rev", (json_int_t)version, "at",
-		       (json_int_t)now, "payload", "version", (json_int_t)version, member, what);
-	if (!op)
+	payload = json_pack("{s:I, s:o}", "version", (json_int_t)version, member, what);
+	if (!payload)
 		return -ENOMEM;
-	rc = event_log_append(db, EVENT_ORIGIN_HUB, op, now, &seq);
-	json_decref(op);
-	return rc;
+	return event_log_append_hub(db, kind, entity, entity_id, version, payload, now, NULL);
 }
 
 static int role_patterns_of(sqlite3 *db, const char *role, json_t **out)

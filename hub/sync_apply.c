@@ -12,14 +12,17 @@
 #include "sync_apply.h"
 #include "audit.h"
 #include "catalog_store.h"
+#include "customer_store.h"
 #include "db.h"
 #include "event_log.h"
 #include "log.h"
 #include "order.h"
 #include "order_effects.h"
+#include "settings_store.h"
 #include "registry.h"
 #include "staff_check.h"
 #include "staff_store.h"
+#include "stock_store.h"
 #include "sync_kinds.h"
 #include "sync_rules.h"
 #include "uuid.h"
@@ -449,6 +452,7 @@ static json_t *apply_op(sqlite3 *db, const char *terminal_id, json_t *opj, int64
 	judge_in.owner = stored.owner;
 	judge_in.rev = stored.rev;
 	judge_in.completed = strcmp(stored.status, "completed") == 0;
+	judge_in.voided = strcmp(stored.status, "voided") == 0;
 	v = sync_rules_judge(op.kind, op.rev, terminal_id, &judge_in, &code, message,
 			     sizeof(message));
 	if (v != SYNC_APPLY) {
@@ -602,6 +606,10 @@ int sync_apply_claim(sqlite3 *db, const char *terminal_id, const struct proto_cl
 	if (!o.exists) {
 		*answer = claim_answer(claim, "refused", PROTO_CODE_UNKNOWN_ORDER,
 				       "the hub has no such order", 0, NULL);
+	} else if (strcmp(o.status, "voided") == 0) {
+		*answer =
+		    claim_answer(claim, "refused", PROTO_CODE_ORDER_VOIDED,
+				 "the order was voided: there is nothing to claim", o.rev, NULL);
 	} else if (strcmp(o.owner, terminal_id) == 0) {
 		*answer = claim_answer(claim, "refused", PROTO_CODE_OWN_ORDER,
 				       "this terminal owns the order already", o.rev, o.doc);
@@ -649,8 +657,9 @@ int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_ter
 	} else if (!o.exists) {
 		snprintf(why, whylen, "there is no order %s", order_id);
 		rc = -ENOENT;
-	} else if (strcmp(o.status, "completed") == 0) {
-		snprintf(why, whylen, "order %s is completed: it has no owner to change", order_id);
+	} else if (strcmp(o.status, "completed") == 0 || strcmp(o.status, "voided") == 0) {
+		snprintf(why, whylen, "order %s is %s: it has no owner to change", order_id,
+			 o.status);
 		rc = -EALREADY;
 	} else if (strcmp(o.owner, to_terminal) == 0) {
 		snprintf(why, whylen, "order %s belongs to that terminal already", order_id);
@@ -685,9 +694,50 @@ static json_t *snapshot_part(int64_t seq, int part, int64_t version)
 			 (json_int_t)version, "catalog", "orders");
 }
 
-int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq)
+int sync_snapshot_add(json_t *parts, const char *member, size_t per_part, json_t *item)
 {
-	json_t *items = NULL, *out = json_array(), *part = NULL, *item, *staff, *roles;
+	json_t *first = json_array_get(parts, 0), *part = NULL, *list = NULL;
+	size_t i;
+
+	if (!item || !first)
+		goto fail;
+	/* Members fill the parts in order: the first part with room is the one in use. */
+	json_array_foreach(parts, i, part)
+	{
+		list = json_object_get(part, member);
+		if (!list || json_array_size(list) < per_part)
+			break;
+	}
+	if (i == json_array_size(parts)) {
+		part = snapshot_part(json_integer_value(json_object_get(first, "seq")), (int)i + 1,
+				     json_integer_value(json_object_get(first, "catalogVersion")));
+		if (!part || json_array_append_new(parts, part) < 0)
+			goto fail;
+		list = NULL;
+	}
+	if (!list) {
+		list = json_array();
+		if (!list || json_object_set_new(part, member, list) < 0)
+			goto fail;
+	}
+	/* json_array_append_new drops `item` when it fails. */
+	return json_array_append_new(list, item) < 0 ? -ENOMEM : 0;
+fail:
+	json_decref(item);
+	return -ENOMEM;
+}
+
+void sync_snapshot_seal(json_t *parts)
+{
+	size_t n = json_array_size(parts);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(json_array_get(parts, i), "last", json_boolean(i + 1 == n));
+}
+
+int sync_snapshot(sqlite3 *db, const char *terminal_id, json_t **parts, int64_t *seq)
+{
+	json_t *items = NULL, *out = json_array(), *part = NULL, *item, *staff, *roles, *settings;
 	sqlite3_stmt *st = NULL;
 	int64_t version = 0, people = 0;
 	size_t i;
@@ -705,7 +755,7 @@ int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq)
 	if (rc == 0)
 		rc = db_prepare(db,
 				"SELECT id, owner, rev, released, doc FROM orders WHERE status != "
-				"'completed' ORDER BY seq",
+				"'completed' AND status != 'voided' ORDER BY seq",
 				&st);
 	if (rc < 0)
 		goto end;
@@ -741,15 +791,24 @@ int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq)
 	/* Staff and roles are few: all of them ride in the first part. */
 	if (rc == 0)
 		rc = staff_store_snapshot(db, &staff, &roles, &people);
+	if (rc == 0)
+		rc = settings_store_json(db, &settings);
 	if (rc == 0) {
 		json_t *first = json_array_get(out, 0);
 
 		json_object_set_new(first, "peopleVersion", json_integer(people));
 		json_object_set_new(first, "staff", staff);
 		json_object_set_new(first, "roles", roles);
+		json_object_set_new(first, "settings", settings);
 	}
 	if (part)
 		json_object_set_new(part, "last", json_true());
+	/* Stock levels without the terminal's own movements, which it adds itself. */
+	if (rc == 0)
+		rc = stock_store_snapshot(db, terminal_id, out);
+	/* Customers, with the points of the other terminals' sales (it counts its own). */
+	if (rc == 0)
+		rc = customer_store_snapshot(db, terminal_id, out);
 end:
 	sqlite3_finalize(st);
 	json_decref(items);

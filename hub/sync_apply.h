@@ -47,8 +47,23 @@ int sync_apply_force_claim(sqlite3 *db, const char *order_id, const char *to_ter
 /*
  * sync_snapshot: the snapshot messages (a JSON array of message objects, in
  * order) for a new terminal: the whole catalog and every active order, all
- * read in one transaction; *seq gets the hub sequence they match.
+ * read in one transaction; *seq gets the hub sequence they match. The
+ * stock levels in it leave out `terminal_id`'s own movements
+ * (stock_store_snapshot).
  */
-int sync_snapshot(sqlite3 *db, json_t **parts, int64_t *seq);
+int sync_snapshot(sqlite3 *db, const char *terminal_id, json_t **parts, int64_t *seq);
+
+/*
+ * sync_snapshot_add: append `item` (takes ownership, also on error) to the
+ * `member` array of the first part of `parts` (a snapshot sync_snapshot
+ * built) that holds fewer than `per_part` of them, creating the array in a
+ * part that lacks it, or adding a part with the first part's seq and
+ * catalogVersion when all are full. Call sync_snapshot_seal when done.
+ * Errors: -ENOMEM (also when `parts` is empty or `item` is NULL).
+ */
+int sync_snapshot_add(json_t *parts, const char *member, size_t per_part, json_t *item);
+
+/* sync_snapshot_seal: mark the final part of `parts` "last", and no other. */
+void sync_snapshot_seal(json_t *parts);
 
 #endif

@@ -9,6 +9,7 @@
  * for closing sends what is queued (its error message), then its close frame.
  */
 #include "sync_server.h"
+#include "sale_lookup.h"
 #include "db.h"
 #include "event_cache.h"
 #include "event_log.h"
@@ -408,7 +409,7 @@ static void sync_on_cursor(struct sync_server *s, struct sync_conn *c, json_t *m
 		return; /* sync_server_tick writes it to hub.db */
 	sync_refresh_head(s);
 	if (seq == 0 || seq > s->head) {
-		if (sync_snapshot(s->db, &parts, &snap_seq) < 0) {
+		if (sync_snapshot(s->db, c->terminal_id, &parts, &snap_seq) < 0) {
 			proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
 					"the hub could not read its snapshot; send cursor again "
 					"later");
@@ -455,6 +456,27 @@ static void sync_on_claim(struct sync_server *s, struct sync_conn *c, json_t *ms
 	}
 }
 
+static void sync_on_lookup(struct sync_server *s, struct sync_conn *c, json_t *msg)
+{
+	struct proto_lookup lookup;
+	struct proto_error err;
+	json_t *answer;
+
+	if (proto_lookup_decode(msg, &lookup, &err) < 0) {
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	if (sale_lookup_answer(s->db, &lookup, &answer) < 0) {
+		proto_error_set(&err, PROTO_ERR_HUB_BUSY, NULL,
+				"the hub could not look this sale up; try again");
+		sync_conn_send(c, proto_error_encode(&err));
+		return;
+	}
+	log_info("sync: %s looks up receipt %s: %s", c->short_code, lookup.receipt,
+		 json_string_value(json_object_get(answer, "result")));
+	sync_conn_send(c, proto_dump(answer));
+}
+
 static void sync_on_message(struct sync_server *s, struct sync_conn *c)
 {
 	struct proto_error err;
@@ -484,6 +506,8 @@ static void sync_on_message(struct sync_server *s, struct sync_conn *c)
 		sync_on_cursor(s, c, msg);
 	} else if (strcmp(type, "claim") == 0) {
 		sync_on_claim(s, c, msg);
+	} else if (strcmp(type, "lookup") == 0) {
+		sync_on_lookup(s, c, msg);
 	} else {
 		/* Unknown types fail alone; the connection stays (docs/protocol.md). */
 		proto_error_set(&err, PROTO_ERR_UNKNOWN_TYPE, "type",

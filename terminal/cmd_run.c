@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * tillnet-term run: one libuv loop owns the sync connection to the hub and
- * the cashier UI's HTTP server on 127.0.0.1 (for now it serves the status,
- * GET /api/v1/status). SIGINT/SIGTERM stop it cleanly.
+ * the cashier UI's JSON API on 127.0.0.1 (terminal/api.h). SIGINT/SIGTERM
+ * stop it cleanly.
  */
+#include "api.h"
 #include "config.h"
 #include "db.h"
 #include "fsutil.h"
@@ -40,36 +41,13 @@ struct term_run {
 	struct http_server *ui;
 	struct term_config cfg;
 	sqlite3 *db;
+	struct term_api api;
 };
 
 static void on_signal(uv_signal_t *sig, int signum)
 {
 	log_info("term: %s received, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
 	uv_stop(sig->loop);
-}
-
-static void ui_handle(void *ctx, const struct http_request *req, struct http_response *res)
-{
-	struct term_run *r = ctx;
-	json_t *status, *progress = NULL;
-
-	if (strcmp(req->url, "/api/v1/status") != 0) {
-		http_respond_error(res, 404, "not-found", NULL, "%s %s: no such route", req->method,
-				   req->url);
-		return;
-	}
-	if (strcmp(req->method, "GET") != 0) {
-		http_respond_error(res, 405, "method-not-allowed", NULL, "use GET");
-		return;
-	}
-	status = json_pack("{s:s, s:s, s:s, s:s, s:o}", "terminalId", r->cfg.terminal_id,
-			   "shortCode", r->cfg.short_code, "name", r->cfg.name, "store",
-			   r->cfg.store, "sync", sync_client_state_json(r->sync));
-	if (status && outbox_status_json(r->db, db_now_ms(), &progress) == 0)
-		json_object_update(status, progress);
-	json_decref(progress);
-	http_respond_json(res, 200, status ? json_dumps(status, JSON_COMPACT) : NULL);
-	json_decref(status);
 }
 
 int cmd_run(int argc, char **argv)
@@ -145,11 +123,14 @@ int cmd_run(int argc, char **argv)
 	uv_loop_init(&r.loop);
 	struct sync_client_options so = {&r.loop, db,	     r.cfg.hub_host, r.cfg.hub_sync_port,
 					 ca_path, cert_path, key_path,	     r.cfg.terminal_id};
-	struct http_server_options ho = {"127.0.0.1", r.cfg.ui_port, NULL, NULL,
-					 UI_BODY_MAX, ui_handle,     &r};
+	struct http_server_options ho = {"127.0.0.1", r.cfg.ui_port,   NULL,  NULL,
+					 UI_BODY_MAX, term_api_handle, &r.api};
 
 	ex = EX_UNAVAILABLE;
-	if (sync_client_start(&so, &r.sync) < 0 || http_server_start(&r.loop, &ho, &r.ui) < 0)
+	if (sync_client_start(&so, &r.sync) < 0)
+		goto stop;
+	r.api = (struct term_api){db, &r.cfg, r.sync};
+	if (http_server_start(&r.loop, &ho, &r.ui) < 0)
 		goto stop;
 	log_info("term: %s \"%s\" running; cashier UI on http://127.0.0.1:%u", r.cfg.short_code,
 		 r.cfg.name, r.cfg.ui_port);

@@ -7,8 +7,11 @@
  * with the hub: the CLI leaves the request in term.db and waits for the
  * daemon to bring the hub's answer back.
  */
+#include "claims.h"
 #include "config.h"
+#include "customers.h"
 #include "db.h"
+#include "lookups.h"
 #include "money.h"
 #include "pricing.h"
 #include "proto_sync.h"
@@ -33,6 +36,9 @@
 static const char sell_usage[] =
     "usage: tillnet-term sell --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
     "                         [--order-discount DISCOUNT] --pay TENDER [--pay ...]\n"
+    "                         [--customer CUSTOMER] [--approve-pin-file FILE|-]\n"
+    "                         [--print] [--json]\n"
+    "       tillnet-term sell --data DIR --order ORDER --pay TENDER [--pay ...]\n"
     "                         [--approve-pin-file FILE|-] [--print] [--json]\n"
     "       tillnet-term park --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
     "                         [--order-discount DISCOUNT] [--approve-pin-file FILE|-] [--json]\n"
@@ -46,11 +52,18 @@ static const char sell_usage[] =
     "TENDER is cash (the exact amount), cash=AMOUNT (what the customer hands\n"
     "over; change is given), card:REF or other:REF (covering what is left), or\n"
     "card=AMOUNT:REF / other=AMOUNT:REF for part of it (split tender); the\n"
-    "old forms cash:AMOUNT and card:REF still work. The sale, its lines,\n"
+    "old forms cash:AMOUNT and card:REF still work. points=AMOUNT (or points,\n"
+    "for what is left) pays with the customer's loyalty points, AMOUNT in money\n"
+    "(a whole number of points at the store's point value; never more than the\n"
+    "customer's balance). --customer names the customer (id, card, phone or\n"
+    "e-mail, see 'tillnet-term customer'): the sale earns points by the store's\n"
+    "rule on what is paid other than in points. The sale, its lines,\n"
     "payments and outbox entry are committed in one transaction before the\n"
     "receipt number and total are printed. Works offline. --print then prints\n"
     "the receipt to term.conf's [printer] target, opening the drawer for cash.\n"
-    "park: store the lines as a parked cart (no payment), printing its order id.\n";
+    "park: store the lines as a parked cart (no payment), printing its order id.\n"
+    "sell --order: pay a parked cart of this terminal, or one claimed from\n"
+    "another ('tillnet-term claim'), as it was parked.\n";
 
 static int parse_discount(const char *arg, const char *text, struct pricing_discount *d)
 {
@@ -101,10 +114,11 @@ out:
 /* TENDER[=AMOUNT][:REF], and the older cash:AMOUNT. */
 static int parse_pay(const char *arg, struct sale_pay_req *pay)
 {
-	static const char *const tenders[] = {"cash", "card", "other"};
+	static const char *const tenders[] = {"cash", "card", "other", "points"};
 	const char *p = arg, *ref = NULL;
 	char amount[32] = "";
 	size_t n;
+	int no_ref;
 
 	memset(pay, 0, sizeof(*pay));
 	for (size_t i = 0; i < sizeof(tenders) / sizeof(tenders[0]); i++) {
@@ -145,12 +159,17 @@ static int parse_pay(const char *arg, struct sale_pay_req *pay)
 			arg, amount);
 		return -EINVAL;
 	}
-	if (strcmp(pay->tender, "cash") == 0 ? ref != NULL : !ref || !*ref) {
-		fprintf(
-		    stderr, "tillnet-term: --pay \"%s\": %s\n", arg,
-		    strcmp(pay->tender, "cash") == 0
-			? "a cash payment has no reference"
-			: "a card or other payment needs its reference after ':' (card:AUTH123)");
+	no_ref = strcmp(pay->tender, "cash") == 0 || strcmp(pay->tender, "points") == 0;
+	if (no_ref ? ref != NULL : !ref || !*ref) {
+		if (no_ref)
+			fprintf(stderr,
+				"tillnet-term: --pay \"%s\": a %s payment has no reference\n", arg,
+				pay->tender);
+		else
+			fprintf(stderr,
+				"tillnet-term: --pay \"%s\": a card or other payment needs its "
+				"reference after ':' (card:AUTH123)\n",
+				arg);
 		return -EINVAL;
 	}
 	pay->reference = ref;
@@ -158,9 +177,14 @@ static int parse_pay(const char *arg, struct sale_pay_req *pay)
 bad:
 	fprintf(stderr,
 		"tillnet-term: --pay \"%s\": expected cash, cash=AMOUNT, card:REF, "
-		"card=AMOUNT:REF, other:REF or other=AMOUNT:REF\n",
+		"card=AMOUNT:REF, other:REF, other=AMOUNT:REF, points or points=AMOUNT\n",
 		arg);
 	return -EINVAL;
+}
+
+int term_parse_pay(const char *arg, struct sale_pay_req *pay)
+{
+	return parse_pay(arg, pay);
 }
 
 /* sale_opts.authorize: the person signed in, or a manager's PIN, covers what the order needs. */
@@ -217,11 +241,15 @@ static int ring_up(int argc, char **argv, int park)
 	    {"order-discount", required_argument, NULL, 'o'},
 	    {"approve-pin-file", required_argument, NULL, 'a'},
 	    {"print", no_argument, NULL, 'P'},
+	    {"customer", required_argument, NULL, 'C'},
+	    {"order", required_argument, NULL, 'O'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sale_line_req lines[SELL_LINES_MAX];
+	struct customer customer;
+	const char *customer_ref = NULL, *order_id = NULL;
 	struct sale_pay_req pays[SELL_PAYS_MAX];
 	struct sale_result res = {0};
 	struct sale_opts sopts = {0};
@@ -239,6 +267,10 @@ static int ring_up(int argc, char **argv, int park)
 			data = optarg;
 		} else if (c == 'P' && !park) {
 			print = 1;
+		} else if (c == 'C') {
+			customer_ref = optarg;
+		} else if (c == 'O' && !park) {
+			order_id = optarg;
 		} else if (c == 'l') {
 			if (nlines == SELL_LINES_MAX) {
 				fprintf(stderr, "tillnet-term: at most %d lines\n", SELL_LINES_MAX);
@@ -272,7 +304,13 @@ static int ring_up(int argc, char **argv, int park)
 			goto out;
 		}
 	}
-	if (optind < argc || !data || nlines == 0 || (!park && npays == 0)) {
+	if (order_id && (nlines > 0 || customer_ref || sopts.discount.kind)) {
+		fprintf(stderr,
+			"tillnet-term sell: --order pays a stored cart as it is: no --line, "
+			"--order-discount or --customer with it\n");
+		goto out;
+	}
+	if (optind < argc || !data || (nlines == 0 && !order_id) || (!park && npays == 0)) {
 		fprintf(stderr, "tillnet-term %s: --data, --line%s are required\n\n%s",
 			park ? "park" : "sell", park ? "" : " and --pay", sell_usage);
 		goto out;
@@ -290,17 +328,29 @@ static int ring_up(int argc, char **argv, int park)
 	auth = (struct sell_auth){db, &acting, &who, approve};
 	sopts.authorize = sell_authorize;
 	sopts.ctx = &auth;
-	rc = sale_ring_up(db, &who, &sopts, lines, nlines, pays, npays, park, &res, why,
-			  sizeof(why));
-	if (rc == -EPERM) {
+	if (customer_ref) {
+		rc = customers_resolve(db, customer_ref, &customer, why, sizeof(why));
+		if (rc < 0) {
+			fprintf(stderr, "tillnet-term: nothing was stored: %s\n", why);
+			ex = rc == -EIO ? EX_IOERR : EX_DATAERR;
+			goto out;
+		}
+		sopts.customer = customer.id;
+	}
+	if (order_id)
+		rc = sale_finish(db, &who, &sopts, order_id, pays, npays, &res, why, sizeof(why));
+	else
+		rc = sale_ring_up(db, &who, &sopts, lines, nlines, pays, npays, park, &res, why,
+				  sizeof(why));
+	if (rc == -EPERM && res.refused) {
 		ex = res.refused; /* term_authorize said why */
 		goto out;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-term: nothing was stored: %s\n", why);
-		ex = rc == -ENOENT   ? (strstr(why, "no catalog") ? EX_UNAVAILABLE : EX_DATAERR)
-		     : rc == -EINVAL ? EX_DATAERR
-				     : EX_IOERR;
+		ex = rc == -ENOENT ? (strstr(why, "no catalog") ? EX_UNAVAILABLE : EX_DATAERR)
+		     : rc == -EINVAL || rc == -EPERM || rc == -EALREADY ? EX_DATAERR
+									: EX_IOERR;
 		goto out;
 	}
 	print_sale(&res, park, json);
@@ -338,7 +388,9 @@ static const char refund_usage[] =
     "terminal's own sales or one mirrored from another terminal. --line N:QTY\n"
     "gives back QTY units of the receipt's line N (1 for the first); without\n"
     "--line, everything not refunded yet goes back. Never more than was sold\n"
-    "minus earlier refunds. TENDER pays it back: cash, card:REF or other:REF.\n"
+    "minus earlier refunds. TENDER pays it back: cash, card:REF, other:REF or\n"
+    "points (back to the sale's customer). A refund of a sale that named a\n"
+    "customer takes back the points it earned, in proportion.\n"
     "Needs order.refund: when the signed-in person's role lacks it, a manager's\n"
     "PIN in FILE (- for stdin) approves. A refund is a new record with its own\n"
     "receipt number; the sale is never changed. Works offline.\n";
@@ -360,6 +412,31 @@ static int parse_refund_line(const char *arg, struct refund_req *req)
 	}
 	req->line = (int)n - 1;
 	return 0;
+}
+
+/*
+ * A sale this terminal does not hold, asked of the hub when the running
+ * terminal is connected: 1 when the hub found it (stored here now), else 0
+ * with `why` saying what was tried.
+ */
+static int lookup_at_hub(sqlite3 *db, const char *receipt, char *why, size_t whylen)
+{
+	char state[16] = "";
+	size_t len = strlen(why);
+
+	if (!term_db_connected(db)) {
+		snprintf(why + len, whylen - len,
+			 "; the hub could not be asked (this terminal is not connected to it)");
+		return 0;
+	}
+	fprintf(stderr, "tillnet-term refund: %s is not here; asking the hub\n", receipt);
+	if (lookups_wait(db, receipt, LOOKUP_WAIT_MS, state) < 0 || strcmp(state, "found") != 0) {
+		snprintf(why + len, whylen - len, "; %s",
+			 strcmp(state, "not-found") == 0 ? "the hub has no such sale either"
+							 : "the hub did not answer in time");
+		return 0;
+	}
+	return 1;
 }
 
 int cmd_refund(int argc, char **argv)
@@ -429,6 +506,9 @@ int cmd_refund(int argc, char **argv)
 	sopts.ctx = &auth;
 	rc = refund_make(db, &who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
 			 sizeof(why));
+	if (rc == -ENOENT && lookup_at_hub(db, argv[optind], why, sizeof(why)) == 1)
+		rc = refund_make(db, &who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
+				 sizeof(why));
 	if (rc == -EPERM) {
 		ex = res.refused;
 		goto out;
@@ -544,10 +624,9 @@ int cmd_claim(int argc, char **argv)
 	    "(tillnet-term run) and connected to the hub, which decides: the first\n"
 	    "claim wins. Waits up to 10 s for the answer.\n";
 	const char *data = NULL, *order = NULL;
-	char request[UUID_TEXT_LEN], state[16] = "pending", code[40] = "", message[512] = "";
-	uint8_t id[UUID_LEN];
+	struct claim_state cs = {.state = "pending"};
+	char request[UUID_TEXT_LEN];
 	struct term_config cfg;
-	sqlite3_stmt *st = NULL;
 	sqlite3 *db = NULL;
 	int ex, rc;
 
@@ -557,72 +636,34 @@ int cmd_claim(int argc, char **argv)
 	ex = term_open(data, &cfg, &db);
 	if (ex)
 		return ex;
-	uuid_v7(id);
-	uuid_format(id, request);
-	rc = db_prepare(
-	    db,
-	    "INSERT INTO claims(request_id, order_id, state, requested_at) VALUES (?, ?, "
-	    "'pending', ?)",
-	    &st);
-	if (rc == 0) {
-		sqlite3_bind_text(st, 1, request, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, order, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, db_now_ms());
-		rc = db_check(db, sqlite3_step(st), "ask for a claim");
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc == 0)
-		rc = db_prepare(db, "SELECT state, code, message FROM claims WHERE request_id = ?",
-				&st);
+	rc = claims_request(db, order, request);
 	for (int waited = 0; rc == 0 && waited <= 2 * CLAIM_WAIT_MS; waited += 100) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, request, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			snprintf(state, sizeof(state), "%s", sqlite3_column_text(st, 0));
-			snprintf(code, sizeof(code), "%s",
-				 sqlite3_column_text(st, 1)
-				     ? (const char *)sqlite3_column_text(st, 1)
-				     : "");
-			snprintf(message, sizeof(message), "%s",
-				 sqlite3_column_text(st, 2)
-				     ? (const char *)sqlite3_column_text(st, 2)
-				     : "");
-		}
-		if (strcmp(state, "claimed") == 0 || strcmp(state, "refused") == 0)
+		rc = claims_state(db, request, &cs);
+		if (rc < 0 || strcmp(cs.state, "claimed") == 0 || strcmp(cs.state, "refused") == 0)
 			break;
 		/* Not even sent after 10 s: the daemon is not connected. Withdraw it. */
-		if (waited >= CLAIM_WAIT_MS && strcmp(state, "pending") == 0) {
-			sqlite3_stmt *ex_st = NULL;
-
-			if (db_prepare(
-				db,
-				"UPDATE claims SET state = 'expired' WHERE request_id = ? AND "
-				"state = 'pending'",
-				&ex_st) == 0) {
-				sqlite3_bind_text(ex_st, 1, request, -1, SQLITE_STATIC);
-				sqlite3_step(ex_st);
-				if (sqlite3_changes(db) == 1)
-					snprintf(state, sizeof(state), "expired");
-			}
-			sqlite3_finalize(ex_st);
-			if (strcmp(state, "expired") == 0)
+		if (waited >= CLAIM_WAIT_MS && strcmp(cs.state, "pending") == 0) {
+			rc = claims_withdraw(db, request);
+			if (rc == 1) {
+				snprintf(cs.state, sizeof(cs.state), "expired");
+				rc = 0;
 				break;
+			}
 		}
 		sleep_ms(100);
 	}
-	sqlite3_finalize(st);
 	db_close(db);
 	if (rc < 0) {
 		fprintf(stderr, "tillnet-term claim: cannot write to %s/%s\n", data, TERM_DB);
 		return EX_IOERR;
 	}
-	if (strcmp(state, "claimed") == 0) {
+	if (strcmp(cs.state, "claimed") == 0) {
 		printf("claimed order %s: it is now this terminal's\n", order);
 		return 0;
 	}
-	if (strcmp(state, "refused") == 0) {
-		fprintf(stderr, "tillnet-term claim: the hub refused (%s): %s\n", code, message);
+	if (strcmp(cs.state, "refused") == 0) {
+		fprintf(stderr, "tillnet-term claim: the hub refused (%s): %s\n", cs.code,
+			cs.message);
 		return EX_UNAVAILABLE;
 	}
 	fprintf(stderr,

@@ -76,10 +76,15 @@ int term_authorize(sqlite3 *db, struct term_acting *acting, const struct staff_n
 	rc = staff_auth_allows(db, acting->who.id, needs, &granted, &missing);
 	if (rc < 0)
 		return EX_IOERR;
-	if (granted)
+	if (granted && !needs->stepup)
 		return 0;
 	if (!approve_pin_file) {
-		if (strcmp(missing, "discount ceiling") == 0)
+		if (granted)
+			fprintf(stderr,
+				"tillnet-term: this needs a manager's PIN every time, even from a "
+				"manager (%s): approve it with --approve-pin-file FILE|-\n",
+				needs->n ? needs->perm[0] : "step-up");
+		else if (strcmp(missing, "discount ceiling") == 0)
 			fprintf(stderr,
 				"tillnet-term: a discount of %lld.%02lld %% is over the discount "
 				"ceiling of %s's role (%s): a manager approves it with "

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* tillnet-term: a checkout's terminal. Dispatches to one command per file. */
+#include "cash.h"
 #include "cmd_receipt.h"
 #include "config.h"
 #include "fsutil.h"
 #include "journal.h"
 #include "log.h"
+#include "stock.h"
 #include "term.h"
 #include "term_db.h"
 
@@ -25,14 +27,19 @@ static const char usage[] =
     "  status   show the running terminal's connection state and outbox\n"
     "  sell     ring up a sale (works offline)\n"
     "  refund   refund a sale, all or some of its lines (works offline)\n"
+    "  void     void an open order, or reverse a completed sale (works offline)\n"
     "  park     store a cart without payment\n"
     "  release  release a parked cart for another terminal to claim\n"
     "  claim    take over a cart another terminal released (needs the hub)\n"
     "  orders   export every order this terminal holds\n"
     "  journal  verify or list this terminal's fiscal journal\n"
     "  receipt  print a sale's receipt (again), or show it as text\n"
+    "  stock    stock levels (offline), adjust a count, receive goods\n"
     "  signin   sign in with a staff PIN (works offline)\n"
     "  signout  sign out\n"
+    "  customer add, edit, find or show customers and their loyalty points\n"
+    "  cash     the drawer's session: open, in, out, payout, nosale, close (offline)\n"
+    "  report   X report of the open cash session, Z report of a closed one\n"
     "\n"
     "Each command answers --help. tillnet-term --version prints the version.\n";
 
@@ -104,6 +111,8 @@ int main(int argc, char **argv)
 		return cmd_park(argc - 1, argv + 1);
 	if (strcmp(argv[1], "refund") == 0)
 		return cmd_refund(argc - 1, argv + 1);
+	if (strcmp(argv[1], "void") == 0)
+		return cmd_void(argc - 1, argv + 1);
 	if (strcmp(argv[1], "release") == 0)
 		return cmd_release(argc - 1, argv + 1);
 	if (strcmp(argv[1], "claim") == 0)
@@ -114,10 +123,18 @@ int main(int argc, char **argv)
 		return cmd_journal(argc - 1, argv + 1);
 	if (strcmp(argv[1], "receipt") == 0)
 		return cmd_receipt(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stock") == 0)
+		return cmd_stock(argc - 1, argv + 1);
 	if (strcmp(argv[1], "signin") == 0)
 		return cmd_signin(argc - 1, argv + 1);
 	if (strcmp(argv[1], "signout") == 0)
 		return cmd_signout(argc - 1, argv + 1);
+	if (strcmp(argv[1], "customer") == 0)
+		return cmd_customer(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cash") == 0)
+		return cmd_cash(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	fprintf(stderr, "tillnet-term: unknown command \"%s\"\n\n%s", argv[1], usage);
 	return EX_USAGE;
 }

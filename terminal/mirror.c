@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Applying the hub's events and snapshots to term.db (see mirror.h). */
 #include "mirror.h"
+#include "customers.h"
 #include "db.h"
 #include "log.h"
 #include "order_effects.h"
 #include "orders.h"
 #include "proto_sync.h"
+#include "stock.h"
 #include "term_db.h"
 
 #include <errno.h>
@@ -227,6 +229,8 @@ static int apply_event(sqlite3 *db, const char *self, json_t *ev)
 
 	if (strcmp(kind, PROTO_OP_CATALOG_PUT) == 0)
 		return put_catalog(db, json_object_get(op, "payload"));
+	if (strcmp(kind, PROTO_OP_SETTINGS_PUT) == 0)
+		return term_db_put_settings(db, json_object_get(op, "payload"));
 	if (strcmp(kind, PROTO_OP_STAFF_PUT) == 0 || strcmp(kind, PROTO_OP_ROLE_PUT) == 0)
 		return put_people(db, json_object_get(op, "payload"),
 				  strcmp(kind, PROTO_OP_STAFF_PUT) == 0);
@@ -236,10 +240,16 @@ static int apply_event(sqlite3 *db, const char *self, json_t *ev)
 		return 0; /* our own op: we have it */
 	if (strcmp(kind, PROTO_OP_JOURNAL_APPEND) == 0)
 		return 0; /* another terminal's journal: the hub keeps it, a terminal has no use */
+	if (strcmp(kind, PROTO_OP_CASH_PUT) == 0)
+		return 0; /* another terminal's drawer: the hub keeps its sessions */
 	if (strcmp(kind, PROTO_OP_ORDER_PUT) == 0)
 		return put_order(db, origin, op, seq, at, 0);
 	if (strcmp(kind, PROTO_OP_ORDER_RELEASE) == 0)
 		return release_order(db, op, seq);
+	if (strcmp(kind, PROTO_OP_CUSTOMER_PUT) == 0)
+		return customers_apply_event(db, origin, op);
+	if (strcmp(kind, PROTO_OP_STOCK_MOVE) == 0 || strcmp(kind, PROTO_OP_STOCK_THRESHOLD) == 0)
+		return term_stock_apply_event(db, origin, op, seq);
 	log_warn("sync: event %lld has an op kind this terminal does not know: \"%s\"",
 		 (long long)seq, kind);
 	return 0;
@@ -285,10 +295,19 @@ int mirror_apply_snapshot(sqlite3 *db, const char *self, json_t *parts, int64_t 
 	if (rc < 0)
 		return rc;
 	rc = db_exec(db, "DELETE FROM catalog");
+	if (rc == 0)
+		rc = customers_snapshot_begin(db, self);
 	json_array_foreach(parts, i, part)
 	{
+		json_array_foreach(json_object_get(part, "customers"), j, item)
+		{
+			if (rc == 0)
+				rc = customers_snapshot_put(db, self, item);
+		}
 		if (rc == 0)
 			rc = replace_people(db, part);
+		if (rc == 0 && json_is_object(json_object_get(part, "settings")))
+			rc = term_db_put_settings(db, json_object_get(part, "settings"));
 		json_array_foreach(json_object_get(part, "catalog"), j, item)
 		{
 			if (rc == 0)
@@ -315,6 +334,8 @@ int mirror_apply_snapshot(sqlite3 *db, const char *self, json_t *parts, int64_t 
 			rc = term_db_set_int(db, TERM_META_CATALOG_VERSION,
 					     num(part, "catalogVersion"));
 	}
+	if (rc == 0)
+		rc = term_stock_apply_snapshot(db, self, parts);
 	if (rc == 0)
 		rc = term_db_set_int(db, TERM_META_CURSOR, seq);
 	if (rc == 0)

@@ -5,6 +5,8 @@
 #include "journal.h"
 #include "order.h"
 #include "proto_sync.h"
+#include "settings.h"
+#include "term_db.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -68,12 +70,14 @@ static int find_refunds(sqlite3 *db, const char *id, json_t **out, int *n)
 	return rc;
 }
 
-int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
-		const char *sale_ref, const struct refund_req *reqs, int n,
-		const struct sale_pay_req *pays, int npays, struct sale_result *out, char *why,
-		size_t whylen)
+/* A refund, or with `reversal` a reversal of all that is left (see refunds.h). */
+static int refund_do(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		     const char *sale_ref, const struct refund_req *reqs, int n,
+		     const struct sale_pay_req *pays, int npays, int reversal, const char *reason,
+		     struct sale_result *out, char *why, size_t whylen)
 {
 	struct order_tender tenders[ORDER_PAYMENTS_MAX];
+	struct store_settings settings;
 	json_t *sale = NULL, *doc = NULL, **earlier;
 	struct staff_needs needs;
 	struct proto_error err;
@@ -98,8 +102,23 @@ int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts 
 		goto out;
 	rc = refund_build(sale, sale_id, earlier, nearlier, reqs, n, db_now_ms(), &doc, &err);
 	if (rc < 0) {
-		snprintf(why, whylen, "%s", err.message);
+		snprintf(why, whylen, "%s%s",
+			 reversal && strcmp(err.field, "lines") == 0
+			     ? "nothing is left to reverse: "
+			     : "",
+			 err.message);
 		goto out;
+	}
+	if (reversal && json_object_set_new(doc, "reversal", json_true()) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (reversal && reason) {
+		rc = order_set_void_reason(doc, reason, &err);
+		if (rc < 0) {
+			snprintf(why, whylen, "%s", err.message);
+			goto out;
+		}
 	}
 	if (opts && opts->authorize) {
 		staff_op_needs(PROTO_OP_ORDER_PUT, doc, &needs);
@@ -122,7 +141,11 @@ int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts 
 		tenders[i].tendered = pays[i].tendered;
 		tenders[i].reference = pays[i].reference;
 	}
-	rc = order_settle(doc, tenders, npays, 1, &err);
+	rc = term_db_settings(db, &settings);
+	if (rc == 0)
+		rc = order_settle(doc, tenders, npays, settings.cash_step, &err);
+	if (rc < 0 && rc != -EINVAL)
+		goto out;
 	if (rc == 0 && order_due(doc) != 0) {
 		proto_error_set(&err, ORDER_ERR_BAD_TOTAL, "payments",
 				"payments: they leave %lld (minor units) of the refund unpaid",
@@ -137,7 +160,7 @@ int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts 
 	if (rc < 0)
 		goto out;
 	uuid_format(id, out->order_id);
-	rc = sale_commit(db, who, doc, JOURNAL_KIND_REFUND,
+	rc = sale_commit(db, who, doc, reversal ? JOURNAL_KIND_VOID : JOURNAL_KIND_REFUND,
 			 -json_integer_value(json_object_get(doc, "total")), out, why, whylen);
 	doc = NULL; /* sale_commit took it */
 out:
@@ -147,4 +170,20 @@ out:
 		json_decref(earlier[i]);
 	free(earlier);
 	return rc;
+}
+
+int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		const char *sale_ref, const struct refund_req *reqs, int n,
+		const struct sale_pay_req *pays, int npays, struct sale_result *out, char *why,
+		size_t whylen)
+{
+	return refund_do(db, who, opts, sale_ref, reqs, n, pays, npays, 0, NULL, out, why, whylen);
+}
+
+int refund_reverse(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		   const char *sale_ref, const struct sale_pay_req *pays, int npays,
+		   const char *reason, struct sale_result *out, char *why, size_t whylen)
+{
+	return refund_do(db, who, opts, sale_ref, NULL, 0, pays, npays, 1, reason, out, why,
+			 whylen);
 }

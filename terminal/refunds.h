@@ -27,4 +27,16 @@ int refund_make(sqlite3 *db, const struct sale_who *who, const struct sale_opts 
 		const struct sale_pay_req *pays, int npays, struct sale_result *out, char *why,
 		size_t whylen);
 
+/*
+ * refund_reverse: void a completed sale (docs/pos.md, "Voids"): a refund of
+ * everything not refunded yet, marked "reversal": true and journaled as a
+ * void with minus its total, with `reason` as its voidReason (NULL: none).
+ * opts->authorize sees what it needs (order.void, and a step-up every
+ * time). Errors as refund_make; a sale refunded in full already, or a bad
+ * reason, is -EINVAL.
+ */
+int refund_reverse(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		   const char *sale_ref, const struct sale_pay_req *pays, int npays,
+		   const char *reason, struct sale_result *out, char *why, size_t whylen);
+
 #endif

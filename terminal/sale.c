@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Ringing up and releasing orders on the terminal (see sale.h). */
 #include "sale.h"
+#include "cash.h"
+#include "customers.h"
 #include "order_effects.h"
 #include "db.h"
 #include "journal.h"
@@ -8,6 +10,7 @@
 #include "orders.h"
 #include "outbox.h"
 #include "proto_sync.h"
+#include "settings.h"
 #include "term_db.h"
 #include "uuid.h"
 
@@ -95,6 +98,12 @@ fail:
 	return NULL;
 }
 
+json_t *sale_op(const struct sale_who *who, const char *kind, const char *order_id, int64_t rev,
+		int64_t now, json_t *payload)
+{
+	return op_new(who, kind, order_id, rev, now, payload);
+}
+
 /* The discounts of a sale, priced; then authorize sees what the order needs. */
 static int discount_order(json_t *order, const struct sale_opts *opts,
 			  const struct sale_line_req *lines, int nlines, int *refused, char *why,
@@ -129,8 +138,8 @@ static int discount_order(json_t *order, const struct sale_opts *opts,
 	return -EPERM;
 }
 
-static int pay_order(json_t *order, const struct sale_pay_req *pays, int npays, char *why,
-		     size_t whylen)
+static int pay_order(json_t *order, const struct sale_pay_req *pays, int npays, int64_t cash_step,
+		     char *why, size_t whylen)
 {
 	struct order_tender tenders[ORDER_PAYMENTS_MAX];
 	struct proto_error err;
@@ -144,7 +153,7 @@ static int pay_order(json_t *order, const struct sale_pay_req *pays, int npays, 
 		tenders[i].tendered = pays[i].tendered;
 		tenders[i].reference = pays[i].reference;
 	}
-	if (order_settle(order, tenders, npays, 1, &err) < 0) {
+	if (order_settle(order, tenders, npays, cash_step, &err) < 0) {
 		snprintf(why, whylen, "%s", err.message);
 		return -EINVAL;
 	}
@@ -160,6 +169,7 @@ static int build_order(sqlite3 *db, const struct sale_opts *opts, const struct s
 		       int nlines, const struct sale_pay_req *pays, int npays, int park,
 		       int64_t now, json_t **out, int *refused, char *why, size_t whylen)
 {
+	struct store_settings settings;
 	struct proto_error err;
 	struct item it;
 	json_t *order = order_new(now);
@@ -202,8 +212,13 @@ static int build_order(sqlite3 *db, const struct sale_opts *opts, const struct s
 			goto fail;
 		}
 	}
-	/* Priced as a whole (taxes per rate), with any discounts. */
-	if (order_price(order, MONEY_RATE_MAX, &err) < 0) {
+	/* Priced as a whole (taxes per rate, the store's price mode), with any discounts. */
+	rc = term_db_settings(db, &settings);
+	if (rc < 0)
+		goto fail;
+	if ((settings.price_mode == PRICING_EXCLUSIVE
+		 ? order_set_mode(order, settings.price_mode, MONEY_RATE_MAX, &err)
+		 : order_price(order, MONEY_RATE_MAX, &err)) < 0) {
 		snprintf(why, whylen, "%s", err.message);
 		rc = -EINVAL;
 		goto fail;
@@ -211,12 +226,17 @@ static int build_order(sqlite3 *db, const struct sale_opts *opts, const struct s
 	rc = discount_order(order, opts, lines, nlines, refused, why, whylen);
 	if (rc < 0)
 		goto fail;
+	if (opts && opts->customer &&
+	    json_object_set_new(order, "customer", json_string(opts->customer)) < 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if (park) {
 		json_object_set_new(order, "status", json_string("parked"));
 		*out = order;
 		return 0;
 	}
-	rc = pay_order(order, pays, npays, why, whylen);
+	rc = pay_order(order, pays, npays, settings.cash_step, why, whylen);
 	if (rc < 0)
 		goto fail;
 	*out = order;
@@ -226,8 +246,36 @@ fail:
 	return rc;
 }
 
-int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const char *kind,
-		int64_t amount, struct sale_result *out, char *why, size_t whylen)
+/*
+ * Is the stored order still what `sale_finish` read at revision rev − 1:
+ * this terminal's, not released, neither completed nor voided? Inside the
+ * transaction, so no other writer comes between.
+ */
+static int still_open(sqlite3 *db, const struct sale_who *who, const char *order_id, int64_t rev,
+		      char *why, size_t whylen)
+{
+	char owner[40], status[16];
+	int64_t stored;
+	json_t *doc = NULL;
+	int rc, released;
+
+	rc = term_orders_load(db, order_id, &doc, owner, &stored, status, &released);
+	json_decref(doc);
+	if (rc < 0)
+		return rc;
+	if (strcmp(owner, who->terminal_id) != 0 || stored != rev - 1 || released ||
+	    strcmp(status, "completed") == 0 || strcmp(status, "voided") == 0) {
+		snprintf(why, whylen, "order %s changed meanwhile (it is %s%s); nothing was stored",
+			 order_id, released ? "released" : status,
+			 strcmp(owner, who->terminal_id) ? ", another terminal's" : "");
+		return -EALREADY;
+	}
+	return 0;
+}
+
+/* sale_commit at revision `rev` (above 1: completing a stored cart, see sale_finish). */
+static int commit_at(sqlite3 *db, const struct sale_who *who, json_t *order, const char *kind,
+		     int64_t amount, int64_t rev, struct sale_result *out, char *why, size_t whylen)
 {
 	struct term_order_row row = {0};
 	struct proto_error err;
@@ -244,7 +292,18 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 		json_decref(order);
 		return rc;
 	}
+	if (rev > 1) {
+		rc = still_open(db, who, out->order_id, rev, why, whylen);
+		if (rc < 0)
+			goto rollback;
+	}
 	if (kind) {
+		/* Its customer's points, against the balance as it is in this transaction. */
+		rc = customers_loyalty_fill(db, order, why, whylen);
+		if (rc == 0) /* the drawer's session, when one is open (terminal/cash.h) */
+			rc = cash_mark_order(db, order);
+		if (rc < 0)
+			goto rollback;
 		/* The receipt is the journal's next number (terminal/journal.h). */
 		rc = journal_next(db, who->short_code, &next);
 		if (rc < 0)
@@ -260,13 +319,13 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 	row.id = out->order_id;
 	row.origin = who->terminal_id;
 	row.owner = who->terminal_id;
-	row.rev = 1;
+	row.rev = rev;
 	row.sync_state = "pending";
 	row.doc = order;
 	rc = term_orders_save(db, &row);
 	if (rc < 0)
 		goto rollback;
-	op = op_new(who, PROTO_OP_ORDER_PUT, out->order_id, 1, now, json_incref(order));
+	op = op_new(who, PROTO_OP_ORDER_PUT, out->order_id, rev, now, json_incref(order));
 	rc = op ? outbox_add(db, op, now) : -ENOMEM;
 	json_decref(op);
 	if (rc < 0)
@@ -298,6 +357,84 @@ rollback:
 	json_decref(order);
 	out->receipt[0] = '\0';
 	return rc;
+}
+
+int sale_price(sqlite3 *db, const struct sale_opts *opts, const struct sale_line_req *lines,
+	       int nlines, json_t **out, char *why, size_t whylen)
+{
+	struct sale_opts unchecked = {0};
+	int refused = 0, rc;
+
+	if (opts)
+		unchecked.discount = opts->discount; /* priced, not authorized */
+	snprintf(why, whylen, "the terminal's database failed");
+	rc = build_order(db, &unchecked, lines, nlines, NULL, 0, 1, db_now_ms(), out, &refused, why,
+			 whylen);
+	if (rc == 0 && json_object_set_new(*out, "status", json_string("open")) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		rc = -ENOMEM;
+	}
+	return rc;
+}
+
+int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const char *kind,
+		int64_t amount, struct sale_result *out, char *why, size_t whylen)
+{
+	return commit_at(db, who, order, kind, amount, 1, out, why, whylen);
+}
+
+int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		const char *order_id, const struct sale_pay_req *pays, int npays,
+		struct sale_result *out, char *why, size_t whylen)
+{
+	struct store_settings settings;
+	struct staff_needs needs;
+	char owner[40], status[16];
+	json_t *order = NULL;
+	int64_t rev;
+	int rc, released;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(why, whylen, "the terminal's database failed");
+	snprintf(out->order_id, sizeof(out->order_id), "%s", order_id);
+	rc = term_orders_load(db, order_id, &order, owner, &rev, status, &released);
+	if (rc == -ENOENT)
+		snprintf(why, whylen, "this terminal has no order %s", order_id);
+	if (rc < 0)
+		return rc;
+	if (strcmp(owner, who->terminal_id) != 0 || released) {
+		snprintf(why, whylen,
+			 "order %s is %s: claim it first (tillnet-term claim), then pay it here",
+			 order_id, released ? "released for any terminal" : "another terminal's");
+		rc = -EPERM;
+	} else if (strcmp(status, "completed") == 0 || strcmp(status, "voided") == 0) {
+		snprintf(why, whylen, "order %s is %s already", order_id, status);
+		rc = -EALREADY;
+	}
+	if (rc == 0 && opts && opts->authorize) {
+		/* Its discounts were allowed when it was parked, maybe by someone else. */
+		staff_op_needs(PROTO_OP_ORDER_PUT, order, &needs);
+		rc = opts->authorize(opts->ctx, &needs);
+		if (rc != 0) {
+			out->refused = rc;
+			snprintf(why, whylen, "not allowed for the person signed in");
+			rc = -EPERM;
+		}
+	}
+	if (rc == 0)
+		rc = term_db_settings(db, &settings);
+	if (rc == 0) {
+		json_object_set_new(order, "status", json_string("open"));
+		rc = pay_order(order, pays, npays, settings.cash_step, why, whylen);
+	}
+	if (rc < 0) {
+		json_decref(order);
+		return rc;
+	}
+	return commit_at(db, who, order, JOURNAL_KIND_SALE,
+			 json_integer_value(json_object_get(order, "total")), rev + 1, out, why,
+			 whylen);
 }
 
 int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
@@ -347,9 +484,10 @@ int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, 
 		snprintf(why, whylen, "order %s belongs to terminal %s, not this one", order_id,
 			 owner);
 		rc = -EPERM;
-	} else if (strcmp(status, "completed") == 0 || released) {
-		snprintf(why, whylen, "order %s is %s", order_id,
-			 released ? "released already" : "completed: only open carts are released");
+	} else if (strcmp(status, "completed") == 0 || strcmp(status, "voided") == 0 || released) {
+		snprintf(why, whylen, "order %s is %s%s", order_id,
+			 released ? "released already" : status,
+			 released ? "" : ": only open carts are released");
 		rc = -EALREADY;
 	}
 	if (rc < 0)

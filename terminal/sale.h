@@ -31,6 +31,7 @@ struct sale_opts {
 	 */
 	int (*authorize)(void *ctx, const struct staff_needs *needs);
 	void *ctx;
+	const char *customer; /* the customer's id (customers.h); NULL: none named */
 };
 
 struct sale_pay_req {
@@ -72,6 +73,15 @@ int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts
 		 int npays, int park, struct sale_result *out, char *why, size_t whylen);
 
 /*
+ * sale_price: the order `lines` and opts' discount make, priced as
+ * sale_ring_up would (the store's price mode, the discounts) but neither
+ * authorized nor stored: what a cashier screen shows while the cart grows.
+ * *out is the caller's. Errors as sale_ring_up, without -EPERM.
+ */
+int sale_price(sqlite3 *db, const struct sale_opts *opts, const struct sale_line_req *lines,
+	       int nlines, json_t **out, char *why, size_t whylen);
+
+/*
  * sale_commit: store `order` (taken over: freed on failure, out->order on
  * success) as out->order_id in one transaction with its order.put op.
  * With a journal `kind` (JOURNAL_KIND_SALE, _REFUND) it is completed first
@@ -83,11 +93,32 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 		int64_t amount, struct sale_result *out, char *why, size_t whylen);
 
 /*
+ * sale_finish: take `pays` for this terminal's stored cart `order_id` (one
+ * parked here, or claimed from another terminal) and complete it as a sale
+ * at its next revision, with its lines and discounts as they were parked
+ * (opts->authorize sees what they need of the person paying it; opts'
+ * discount and customer are not used). Errors as sale_ring_up, and
+ * -EPERM (not this terminal's, or released: claim it first), -EALREADY
+ * (completed or voided, or changed meanwhile).
+ */
+int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		const char *order_id, const struct sale_pay_req *pays, int npays,
+		struct sale_result *out, char *why, size_t whylen);
+
+/*
  * sale_release: release this terminal's parked order `order_id` so another
  * terminal may claim it (an op, so it works offline). -ENOENT, -EPERM (not
  * this terminal's), -EALREADY (completed or released already), -EIO.
  */
 int sale_release(sqlite3 *db, const struct sale_who *who, const char *order_id, char *why,
 		 size_t whylen);
+
+/*
+ * sale_op: an op of `kind` on order `order_id` at `rev`, made at `now` by
+ * who->actor (approved by who->approver when set), with a new opId.
+ * Takes `payload` (also on failure). NULL when memory or randomness failed.
+ */
+json_t *sale_op(const struct sale_who *who, const char *kind, const char *order_id, int64_t rev,
+		int64_t now, json_t *payload);
 
 #endif

@@ -12,6 +12,7 @@
 #include "backoff.h"
 #include "db.h"
 #include "log.h"
+#include "lookups.h"
 #include "mirror.h"
 #include "outbox.h"
 #include "proto.h"
@@ -296,30 +297,43 @@ static void sync_on_drain_at(uv_timer_t *timer)
 	sync_drain(timer->data);
 }
 
-/* Send the claims the CLI left in term.db. */
-static void sync_send_claims(struct sync_client *c)
+/*
+ * Send the requests the CLI or the API left in term.db: claims of released
+ * orders, lookups of sales by receipt. Each is sent once ('sent'); its
+ * answer comes back as claimResult or lookupResult.
+ */
+static void sync_send_requests(struct sync_client *c, const char *select_sql,
+			       const char *update_sql, const char *type, const char *member)
 {
 	sqlite3_stmt *st = NULL, *up = NULL;
 
-	if (!c->welcomed ||
-	    db_prepare(c->db, "SELECT request_id, order_id FROM claims WHERE state = 'pending'",
-		       &st) < 0)
+	if (!c->welcomed || db_prepare(c->db, select_sql, &st) < 0)
 		return;
-	if (db_prepare(c->db, "UPDATE claims SET state = 'sent' WHERE request_id = ?", &up) < 0) {
+	if (db_prepare(c->db, update_sql, &up) < 0) {
 		sqlite3_finalize(st);
 		return;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *request = (const char *)sqlite3_column_text(st, 0);
 
-		sync_send_json(c, json_pack("{s:s, s:s, s:s}", "type", "claim", "requestId",
-					    request, "orderId", sqlite3_column_text(st, 1)));
+		sync_send_json(c, json_pack("{s:s, s:s, s:s}", "type", type, "requestId", request,
+					    member, sqlite3_column_text(st, 1)));
 		sqlite3_reset(up);
 		sqlite3_bind_text(up, 1, request, -1, SQLITE_TRANSIENT);
-		db_check(c->db, sqlite3_step(up), "mark a claim sent");
+		db_check(c->db, sqlite3_step(up), "mark a request sent");
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+}
+
+static void sync_send_claims(struct sync_client *c)
+{
+	sync_send_requests(c, "SELECT request_id, order_id FROM claims WHERE state = 'pending'",
+			   "UPDATE claims SET state = 'sent' WHERE request_id = ?", "claim",
+			   "orderId");
+	sync_send_requests(c, "SELECT request_id, receipt FROM lookups WHERE state = 'pending'",
+			   "UPDATE lookups SET state = 'sent' WHERE request_id = ?", "lookup",
+			   "receipt");
 }
 
 static void sync_send_cursor(struct sync_client *c, int64_t seq)
@@ -367,6 +381,14 @@ static void sync_on_poll(uv_timer_t *timer)
 	if (version == c->data_version)
 		return;
 	c->data_version = version;
+	sync_drain(c);
+	sync_send_claims(c);
+}
+
+void sync_client_kick(struct sync_client *c)
+{
+	if (!c)
+		return;
 	sync_drain(c);
 	sync_send_claims(c);
 }
@@ -447,6 +469,16 @@ static void sync_on_claim_result(struct sync_client *c, json_t *msg)
 			 json_string_value(json_object_get(msg, "code")));
 }
 
+static void sync_on_lookup_result(struct sync_client *c, json_t *msg)
+{
+	if (lookups_apply_answer(c->db, c->terminal_id, msg) < 0)
+		log_error("sync: cannot record the answer to a lookup");
+	else
+		log_info("sync: lookup of receipt %s: %s",
+			 json_string_value(json_object_get(msg, "receipt")),
+			 json_string_value(json_object_get(msg, "result")));
+}
+
 /* The session is up: resume the stream from our cursor, drain, send claims. */
 static void sync_on_welcome(struct sync_client *c)
 {
@@ -510,6 +542,8 @@ static void sync_on_message(struct sync_client *c)
 		sync_on_snapshot(c, msg);
 	} else if (strcmp(type, "claimResult") == 0) {
 		sync_on_claim_result(c, msg);
+	} else if (strcmp(type, "lookupResult") == 0) {
+		sync_on_lookup_result(c, msg);
 	} else if (strcmp(type, "error") == 0) {
 		if (proto_error_decode(msg, &e, &err) == 0) {
 			if (strcmp(e.code, PROTO_ERR_VERSION) == 0)

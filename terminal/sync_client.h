@@ -37,6 +37,13 @@ int sync_client_start(const struct sync_client_options *opts, struct sync_client
 json_t *sync_client_state_json(const struct sync_client *c);
 
 /*
+ * sync_client_kick: this process wrote ops or a claim to term.db on its own
+ * handle (the local API), which PRAGMA data_version does not report: send
+ * what is owed now. NULL is a no-op.
+ */
+void sync_client_kick(struct sync_client *c);
+
+/*
  * sync_client_destroy: record "stopped", close the connection and the timer.
  * The loop must then run until the handles are closed, and sync_client_free
  * finish: lws completes a context on a foreign libuv loop only on a second

@@ -21,11 +21,13 @@ int cmd_status(int argc, char **argv);
 int cmd_sell(int argc, char **argv);
 int cmd_park(int argc, char **argv);
 int cmd_refund(int argc, char **argv);
+int cmd_void(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_claim(int argc, char **argv);
 int cmd_orders(int argc, char **argv);
 int cmd_signin(int argc, char **argv);
 int cmd_signout(int argc, char **argv);
+int cmd_customer(int argc, char **argv);
 
 struct term_config;
 /* term_load_config: read DATA/term.conf; prints a clear error, returns EX_CONFIG on failure. */
@@ -56,11 +58,20 @@ int term_acting(sqlite3 *db, const char *kind, const char *approve_pin_file,
 
 /*
  * term_authorize: does the signed-in person cover `needs` (staff_rules.h)?
- * If not, the manager whose PIN is in `approve_pin_file` (NULL: none given)
- * must, and becomes acting->approver. Prints why not; an EX_* code or 0.
+ * If not, or when needs->stepup asks for a PIN every time, the manager
+ * whose PIN is in `approve_pin_file` (NULL: none given) must, and becomes
+ * acting->approver. Prints why not; an EX_* code or 0.
  */
 int term_authorize(sqlite3 *db, struct term_acting *acting, const struct staff_needs *needs,
 		   const char *approve_pin_file);
+
+struct sale_pay_req;
+/*
+ * term_parse_pay: a --pay argument (cash, cash=AMOUNT, card:REF,
+ * card=AMOUNT:REF, other:REF, other=AMOUNT:REF) into `pay`, which borrows
+ * from `arg` (terminal/cmd_sell.c). Prints why not; 0 or -EINVAL.
+ */
+int term_parse_pay(const char *arg, struct sale_pay_req *pay);
 
 /* term_read_pin: a PIN from the first line of `path` (- for stdin); EX_* on failure. */
 int term_read_pin(const char *path, char *out, size_t len);

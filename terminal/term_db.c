@@ -2,6 +2,11 @@
 /* term.db schema and the sync state row (see term_db.h). Migrations are append-only. */
 #include "term_db.h"
 #include "db.h"
+#include "log.h"
+#include "settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 static const char *const term_migrations[] = {
     /* 1: the sync connection's state */
@@ -152,14 +157,107 @@ static const char *const term_migrations[] = {
     /* 7: the refunds of a sale, found without reading every order (refunds.c). */
     "CREATE INDEX orders_refund_of ON orders(json_extract(doc, '$.refundOf'))"
     "  WHERE json_extract(doc, '$.type') = 'refund';",
-    /* 8: PLACEHOLDER cash sessions (helper cash) */
-    "SELECT 1;",
-    /* 9: PLACEHOLDER customers and loyalty (helper loyalty) */
-    "SELECT 1;",
-    /* 10: PLACEHOLDER stock (helper stock) */
-    "SELECT 1;",
-    /* 11: PLACEHOLDER voids (helper voids) */
-    "SELECT 1;",
+    /*
+     * 8: cash sessions (terminal/cash.h): one row per session, at most one
+     * open; its movements (cash in, out, payouts, no-sale openings) in
+     * order; the orders of a session found by their cashSession member.
+     */
+    "CREATE TABLE cash_sessions("
+    "  id TEXT PRIMARY KEY,"
+    "  rev INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),"
+    "  opened_at INTEGER NOT NULL,"
+    "  opened_by TEXT,"
+    "  float_amount INTEGER NOT NULL CHECK (float_amount >= 0),"
+    "  float_count TEXT,"
+    "  closed_at INTEGER,"
+    "  closed_by TEXT,"
+    "  approver TEXT,"
+    "  count TEXT,"
+    "  counted INTEGER,"
+    "  expected INTEGER,"
+    "  difference INTEGER,"
+    "  totals TEXT,"
+    "  z_seq INTEGER,"
+    "  z_number TEXT);"
+    "CREATE UNIQUE INDEX cash_sessions_open ON cash_sessions(status) WHERE status = 'open';"
+    "CREATE TABLE cash_movements("
+    "  session_id TEXT NOT NULL REFERENCES cash_sessions(id),"
+    "  n INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('in', 'out', 'payout', 'nosale')),"
+    "  amount INTEGER NOT NULL CHECK (amount >= 0),"
+    "  reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT,"
+    "  approver TEXT,"
+    "  PRIMARY KEY (session_id, n));"
+    "CREATE INDEX orders_cash_session ON orders(json_extract(doc, '$.cashSession'))"
+    "  WHERE json_extract(doc, '$.cashSession') IS NOT NULL;",
+    /*
+     * 9: customers and their loyalty points (terminal/customers.h). A
+     * customer row is the winning version (last writer wins) with its
+     * writer; base_points and base_spend are what the hub's snapshot said
+     * the other terminals' entries came to. loyalty_ledger holds one entry
+     * per completed order naming a customer: this terminal's own, and the
+     * others' mirrored since the snapshot. A balance is base + the sum.
+     */
+    "CREATE TABLE customers("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  phone TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '',"
+    "  card TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  writer TEXT NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  base_points INTEGER NOT NULL DEFAULT 0,"
+    "  base_spend INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';"
+    "CREATE INDEX customers_card ON customers(card) WHERE card != '';"
+    "CREATE TABLE loyalty_ledger("
+    "  order_id TEXT PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  receipt TEXT,"
+    "  earned INTEGER NOT NULL,"
+    "  redeemed INTEGER NOT NULL,"
+    "  spend INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX loyalty_ledger_customer ON loyalty_ledger(customer_id, at);",
+    /*
+     * 10: stock (terminal/stock.h): stock_base holds the hub's levels from
+     * the last snapshot, without this terminal's own movements, and the
+     * thresholds; stock_moves every movement of this terminal (kept for
+     * good) and the others' that arrived after the snapshot. A level is
+     * the base plus the sum of the sku's movements.
+     */
+    "CREATE TABLE stock_base("
+    "  sku TEXT PRIMARY KEY,"
+    "  level INTEGER NOT NULL DEFAULT 0,"
+    "  threshold INTEGER);"
+    "CREATE TABLE stock_moves("
+    "  id TEXT PRIMARY KEY,"
+    "  sku TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund', 'adjust', 'receive')),"
+    "  reason TEXT,"
+    "  order_id TEXT,"
+    "  origin TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  hub_seq INTEGER);"
+    "CREATE INDEX stock_moves_sku ON stock_moves(sku);",
+    /*
+     * 11: sales looked up at the hub by receipt number, for refunds
+     * (lookups.c): sent by the running terminal, answered into orders.
+     */
+    "CREATE TABLE lookups("
+    "  request_id TEXT PRIMARY KEY,"
+    "  receipt TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'found', 'not-found', "
+    "'expired')),"
+    "  requested_at INTEGER NOT NULL,"
+    "  answered_at INTEGER);",
 };
 
 int term_db_open(const char *data_dir, int create, sqlite3 **db)
@@ -176,6 +274,63 @@ int term_db_get_int(sqlite3 *db, const char *key, int64_t *value)
 int term_db_set_int(sqlite3 *db, const char *key, int64_t value)
 {
 	return db_meta_set_int(db, key, value);
+}
+
+int term_db_connected(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int connected = 0;
+
+	if (db_prepare(db, "SELECT state = 'connected' FROM sync_state WHERE id = 1", &st) < 0)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		connected = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return connected;
+}
+
+int term_db_settings(sqlite3 *db, struct store_settings *out)
+{
+	struct proto_error err;
+	char text[4096];
+	int rc;
+
+	rc = db_meta_get_text(db, TERM_META_SETTINGS, text, sizeof(text));
+	if (rc < 0)
+		return rc;
+	if (settings_from_text(text, "", out, &err) < 0) {
+		log_error("term.db: the store's settings do not read: %s", err.message);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int term_db_put_settings(sqlite3 *db, json_t *versioned)
+{
+	json_t *v = json_object_get(versioned, "settings");
+	struct store_settings s;
+	struct proto_error err;
+	int64_t version = json_integer_value(json_object_get(versioned, "version")), have = 0;
+	char *text;
+	int rc;
+
+	rc = db_meta_get_int(db, TERM_META_SETTINGS_VERSION, &have);
+	if (rc < 0 || version <= have)
+		return rc;
+	settings_defaults(&s, "");
+	if (settings_from_json(v, &s, &err) < 0) {
+		log_error("sync: the hub's settings version %lld do not read: %s",
+			  (long long)version, err.message);
+		return -EPROTO;
+	}
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return -ENOMEM;
+	rc = db_meta_set_text(db, TERM_META_SETTINGS, text);
+	free(text);
+	if (rc == 0)
+		rc = db_meta_set_int(db, TERM_META_SETTINGS_VERSION, version);
+	return rc;
 }
 
 static void bind_ms(sqlite3_stmt *st, int col, int64_t ms)

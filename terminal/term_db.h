@@ -32,6 +32,23 @@ int term_db_open(const char *data_dir, int create, sqlite3 **db);
 int term_db_get_int(sqlite3 *db, const char *key, int64_t *value);
 int term_db_set_int(sqlite3 *db, const char *key, int64_t value);
 
+/* term_db_connected: 1 when the running terminal says it is connected to the hub, else 0. */
+int term_db_connected(sqlite3 *db);
+
+/*
+ * The store's settings as the hub last sent them (common/settings.h), in
+ * meta 'settings' (JSON text) at 'settings_version'. term_db_settings gives
+ * the defaults before the first arrives; -EIO, or -EPROTO for a stored text
+ * that does not read (logged). term_db_put_settings stores a settings.put
+ * payload or snapshot member {version, settings} unless an equal or newer
+ * version is here; -EPROTO when it does not check.
+ */
+#define TERM_META_SETTINGS	   "settings"
+#define TERM_META_SETTINGS_VERSION "settings_version"
+struct store_settings;
+int term_db_settings(sqlite3 *db, struct store_settings *out);
+int term_db_put_settings(sqlite3 *db, json_t *versioned);
+
 /* term_db_save_state: the one sync_state row, replaced whole. */
 int term_db_save_state(sqlite3 *db, const struct term_sync_state *s);
 

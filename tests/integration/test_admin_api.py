@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from conftest import SHOP_CATALOG, AdminClient, hub_configure_upstream, wait_until
+from conftest import (SHOP_CATALOG, TERM_BIN, AdminClient, hub_configure_upstream, run_json,
+                      wait_until)
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")
 PASSWORD = "the owner's good password"
@@ -153,6 +154,10 @@ def test_every_route_checks_session_csrf_and_permission(world):
 
 def happy_paths(world, hub, owner, tills, parked_id):
     """operationId -> (method, path, body) of a request that succeeds."""
+    customer = run_json(TERM_BIN, "customer", "add", "--data", tills[0].data, "--name", "Ann",
+                        "--json")["id"]
+    cash = run_json(TERM_BIN, "cash", "open", "--data", tills[0].data, "--float", "100",
+                    "--json")["id"]
     order = tills[0].sell("COF:1")
     tills[0].wait_drained()
     wait_until("the sale on the hub", lambda: hub.count("orders"), lambda n: n >= 2)
@@ -172,10 +177,19 @@ def happy_paths(world, hub, owner, tills, parked_id):
         "listOrders": ("GET", "/api/v1/orders", None),
         "exportOrders": ("GET", "/api/v1/orders/export", None),
         "getOrder": ("GET", "/api/v1/orders/%s" % order["orderId"], None),
+        "listCashSessions": ("GET", "/api/v1/cash-sessions", None),
+        "getCashSession": ("GET", "/api/v1/cash-sessions/%s" % cash, None),
+        "listCustomers": ("GET", "/api/v1/customers?q=ann", None),
+        "getCustomer": ("GET", "/api/v1/customers/%s" % customer, None),
         "listAttention": ("GET", "/api/v1/attention", None),
         "voidUpstream": ("POST", "/api/v1/attention/upstream/%s/void" % parked_id,
                          {"reason": "booked by hand"}),
         "getStatus": ("GET", "/api/v1/status", None),
+        "listStock": ("GET", "/api/v1/stock?low=1", None),
+        "getStock": ("GET", "/api/v1/stock/COF", None),
+        "addStockMovement": ("POST", "/api/v1/stock/COF/movements",
+                             {"kind": "receive", "qty": 2000, "reason": "delivery 7"}),
+        "setStockThreshold": ("PUT", "/api/v1/stock/COF/threshold", {"threshold": 1000}),
         "listStaff": ("GET", "/api/v1/staff", None),
         "addStaff": ("POST", "/api/v1/staff", {"name": "Ann", "role": "cashier", "pin": "2468"}),
         "changeStaff": ("PATCH", "/api/v1/staff/%s" % bob, {"active": False}),
@@ -186,6 +200,8 @@ def happy_paths(world, hub, owner, tills, parked_id):
         "addAccount": ("POST", "/api/v1/accounts", {"username": "clerk2", "role": "cashier"}),
         "changeAccount": ("PATCH", "/api/v1/accounts/%s" % CASHIER, {"role": "manager"}),
         "resetAccountPassword": ("POST", "/api/v1/accounts/%s/password-reset" % CASHIER, None),
+        "getSettings": ("GET", "/api/v1/settings", None),
+        "putSettings": ("PUT", "/api/v1/settings", {"cashStep": 5}),
     }
 
 

@@ -14,8 +14,9 @@ import collections
 import email.utils
 import time
 
-from conftest import (EX_CONFIG, EX_DATAERR, HUB_BIN, LOOPBACK, hub_configure_upstream,
-                      make_test_tls, poll_until, port_open, run_cli, run_json, wait_until)
+from conftest import (EX_CONFIG, EX_DATAERR, HUB_BIN, LOOPBACK, TERM_BIN,
+                      hub_configure_upstream, make_test_tls, poll_until, port_open, run_cli,
+                      run_json, wait_until)
 
 # Batches go 0.2 s after their oldest record rather than 1 s: faster tests.
 FAST = {"batch_interval_ms": 200, "backoff_max_ms": 2000}
@@ -391,6 +392,35 @@ def test_a_rejected_sale_parks_and_retry_delivers_it(world):
     assert len(audit) == 1 and audit[0]["subject"] == bad["orderId"]
     assert audit[0]["actor"].startswith("cli:")
     assert upstream_cli(hub, "retry", bad["orderId"]).returncode == EX_DATAERR
+
+
+def test_a_refund_waits_for_its_rejected_sale_and_retry_delivers_both(world):
+    up, hub, (t1,), _ = shop_with_upstream(world)
+    up.control(reject={"field": "payload.total", "equals": 300, "code": "bad-total",
+                       "message": "totals of 3.00 are not booked"})
+    sale = t1.sell("WAT:3")
+    wait_until("the sale parked", lambda: upstream_status(hub), lambda s: s["parked"] == 1,
+               procs=[hub.proc])
+    refund = run_json(TERM_BIN, "refund", "--data", t1.data, sale["receipt"], "--line", "1:1",
+                      "--pay", "cash", "--json")
+    assert refund["total"] == 100
+    t1.wait_drained()
+    wait_until("the refund queued at the hub", lambda: upstream_status(hub),
+               lambda s: s["pending"] == 1 and s["parked"] == 1, procs=[hub.proc])
+    # Upstream never gets a refund of a sale it has not booked: for several
+    # batch intervals the refund stays queued and upstream holds nothing.
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        assert up.stats()["records"] == 0
+        assert upstream_status(hub)["pending"] == 1
+        time.sleep(0.1)
+    up.control(reject=None)
+    res = upstream_cli(hub, "retry", sale["orderId"])
+    assert res.returncode == 0, res.stderr
+    wait_forwarded(hub, 2, procs=[hub.proc, up.proc])
+    assert_once_each(up, [sale["orderId"], refund["orderId"]])
+    kinds = [(r["id"], r["kind"]) for r in up.records()]
+    assert kinds == [(sale["orderId"], "sale"), (refund["orderId"], "refund")], kinds
 
 
 def test_accept_conflict_settles_with_upstreams_version(world):

@@ -98,7 +98,7 @@ static void test_op_needs(void **state)
 static void test_allows(void **state)
 {
 	json_t *cashier = json_loads("[\"sale.discount.line\"]", 0, NULL);
-	struct staff_needs needs = {{"sale.discount.line"}, 1, 1000};
+	struct staff_needs needs = {{"sale.discount.line"}, 1, 1000, 0};
 	const char *missing;
 
 	(void)state;

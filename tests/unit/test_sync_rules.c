@@ -35,35 +35,54 @@ static void test_judge_table(void **state)
 {
 	static const struct judge_case cases[] = {
 	    /* a new order: the pusher creates it and owns it */
-	    {PROTO_OP_ORDER_PUT, 1, T1, {0, NULL, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
-	    {PROTO_OP_ORDER_PUT, 7, T1, {0, NULL, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
+	    {PROTO_OP_ORDER_PUT, 1, T1, {0, NULL, 0, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
+	    {PROTO_OP_ORDER_PUT, 7, T1, {0, NULL, 0, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
 	    /* releasing what the hub does not have */
-	    {PROTO_OP_ORDER_RELEASE, 2, T1, {0, NULL, 0, 0}, SYNC_REJECT, PROTO_CODE_UNKNOWN_ORDER},
+	    {PROTO_OP_ORDER_RELEASE,
+	     2,
+	     T1,
+	     {0, NULL, 0, 0, 0},
+	     SYNC_REJECT,
+	     PROTO_CODE_UNKNOWN_ORDER},
 	    /* the owner moves forward */
-	    {PROTO_OP_ORDER_PUT, 2, T1, {1, T1, 1, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
-	    {PROTO_OP_ORDER_RELEASE, 5, T1, {1, T1, 4, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
+	    {PROTO_OP_ORDER_PUT, 2, T1, {1, T1, 1, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
+	    {PROTO_OP_ORDER_RELEASE, 5, T1, {1, T1, 4, 0, 0}, SYNC_APPLY, PROTO_CODE_APPLIED},
 	    /* only the owner writes */
-	    {PROTO_OP_ORDER_PUT, 9, T2, {1, T1, 1, 0}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
-	    {PROTO_OP_ORDER_RELEASE, 9, T2, {1, T1, 1, 0}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
+	    {PROTO_OP_ORDER_PUT, 9, T2, {1, T1, 1, 0, 0}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
+	    {PROTO_OP_ORDER_RELEASE, 9, T2, {1, T1, 1, 0, 0}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
 	    /* not-owner wins over a stale revision and a completed order */
-	    {PROTO_OP_ORDER_PUT, 1, T2, {1, T1, 3, 1}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
+	    {PROTO_OP_ORDER_PUT, 1, T2, {1, T1, 3, 1, 0}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
 	    /* a revision not above the stored one */
-	    {PROTO_OP_ORDER_PUT, 3, T1, {1, T1, 3, 0}, SYNC_CONFLICT, PROTO_CODE_STALE_REVISION},
-	    {PROTO_OP_ORDER_PUT, 2, T1, {1, T1, 3, 0}, SYNC_CONFLICT, PROTO_CODE_STALE_REVISION},
+	    {PROTO_OP_ORDER_PUT, 3, T1, {1, T1, 3, 0, 0}, SYNC_CONFLICT, PROTO_CODE_STALE_REVISION},
+	    {PROTO_OP_ORDER_PUT, 2, T1, {1, T1, 3, 0, 0}, SYNC_CONFLICT, PROTO_CODE_STALE_REVISION},
 	    {PROTO_OP_ORDER_RELEASE,
 	     1,
 	     T1,
-	     {1, T1, 1, 0},
+	     {1, T1, 1, 0, 0},
 	     SYNC_CONFLICT,
 	     PROTO_CODE_STALE_REVISION},
 	    /* completed orders never change, whatever the revision */
-	    {PROTO_OP_ORDER_PUT, 4, T1, {1, T1, 3, 1}, SYNC_CONFLICT, PROTO_CODE_ORDER_COMPLETED},
+	    {PROTO_OP_ORDER_PUT,
+	     4,
+	     T1,
+	     {1, T1, 3, 1, 0},
+	     SYNC_CONFLICT,
+	     PROTO_CODE_ORDER_COMPLETED},
 	    {PROTO_OP_ORDER_RELEASE,
 	     4,
 	     T1,
-	     {1, T1, 3, 1},
+	     {1, T1, 3, 1, 0},
 	     SYNC_CONFLICT,
 	     PROTO_CODE_ORDER_COMPLETED},
+	    /* voided orders are as final as completed ones (docs/pos.md, "Voids") */
+	    {PROTO_OP_ORDER_PUT, 4, T1, {1, T1, 3, 0, 1}, SYNC_CONFLICT, PROTO_CODE_ORDER_VOIDED},
+	    {PROTO_OP_ORDER_RELEASE,
+	     4,
+	     T1,
+	     {1, T1, 3, 0, 1},
+	     SYNC_CONFLICT,
+	     PROTO_CODE_ORDER_VOIDED},
+	    {PROTO_OP_ORDER_PUT, 4, T2, {1, T1, 3, 0, 1}, SYNC_CONFLICT, PROTO_CODE_NOT_OWNER},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -159,6 +159,20 @@ static void test_collect_completed_sales_once(void **state)
 	assert_int_equal(one_int(f->db, "SELECT cursor FROM upstream_state"), 5);
 }
 
+/* A voided order is not a sale: it never goes upstream (docs/pos.md, "Voids"). */
+static void test_voided_orders_are_not_collected(void **state)
+{
+	struct fixture *f = *state;
+	int added;
+
+	add_event(f->db, T1, "order.put", "a0000000-0000-7000-8000-000000000004", "parked", 0, 300);
+	add_event(f->db, T1, "order.put", "a0000000-0000-7000-8000-000000000004", "voided", 3, 300);
+	collect_all(f->db, &added);
+	assert_int_equal(added, 0);
+	assert_int_equal(one_int(f->db, "SELECT count(*) FROM upstream_records"), 0);
+	assert_int_equal(one_int(f->db, "SELECT cursor FROM upstream_state"), 2);
+}
+
 static void add_record(sqlite3 *db, const char *id, const char *kind, const char *depends_on)
 {
 	json_t *payload = json_pack("{s:s, s:i}", "status", "completed", "total", 500);
@@ -353,6 +367,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_collect_completed_sales_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_voided_orders_are_not_collected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dependents_wait_for_their_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_settle_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_void_and_audit, setup, teardown),
