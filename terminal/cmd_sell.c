@@ -187,24 +187,6 @@ int term_parse_pay(const char *arg, struct sale_pay_req *pay)
 	return parse_pay(arg, pay);
 }
 
-/* sale_opts.authorize: the person signed in, or a manager's PIN, covers what the order needs. */
-struct sell_auth {
-	sqlite3 *db;
-	struct term_acting *acting;
-	struct sale_who *who;
-	const char *approve;
-};
-
-static int sell_authorize(void *ctx, const struct staff_needs *needs)
-{
-	struct sell_auth *a = ctx;
-	int ex = term_authorize(a->db, a->acting, needs, a->approve);
-
-	if (ex == 0)
-		a->who->approver = a->acting->approver;
-	return ex;
-}
-
 static void print_sale(const struct sale_result *r, int park, int json)
 {
 	char total[32], tax[32], change[32];
@@ -253,10 +235,8 @@ static int ring_up(int argc, char **argv, int park)
 	struct sale_pay_req pays[SELL_PAYS_MAX];
 	struct sale_result res = {0};
 	struct sale_opts sopts = {0};
-	struct sell_auth auth;
-	struct term_acting acting;
 	struct term_config cfg;
-	struct sale_who who;
+	struct term_till till;
 	const char *data = NULL, *approve = NULL;
 	char why[512];
 	sqlite3 *db = NULL;
@@ -318,16 +298,9 @@ static int ring_up(int argc, char **argv, int park)
 	ex = term_open(data, &cfg, &db);
 	if (ex)
 		goto out;
-	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &acting);
+	ex = term_till_begin(db, &cfg, approve, &till, &sopts);
 	if (ex)
 		goto out;
-	who.terminal_id = cfg.terminal_id;
-	who.short_code = cfg.short_code;
-	who.actor = acting.actor;
-	who.approver = acting.approver;
-	auth = (struct sell_auth){db, &acting, &who, approve};
-	sopts.authorize = sell_authorize;
-	sopts.ctx = &auth;
 	if (customer_ref) {
 		rc = customers_resolve(db, customer_ref, &customer, why, sizeof(why));
 		if (rc < 0) {
@@ -338,10 +311,11 @@ static int ring_up(int argc, char **argv, int park)
 		sopts.customer = customer.id;
 	}
 	if (order_id)
-		rc = sale_finish(db, &who, &sopts, order_id, pays, npays, &res, why, sizeof(why));
+		rc = sale_finish(db, &till.who, &sopts, order_id, pays, npays, &res, why,
+				 sizeof(why));
 	else
-		rc = sale_ring_up(db, &who, &sopts, lines, nlines, pays, npays, park, &res, why,
-				  sizeof(why));
+		rc = sale_ring_up(db, &till.who, &sopts, lines, nlines, pays, npays, park, &res,
+				  why, sizeof(why));
 	if (rc == -EPERM && res.refused) {
 		ex = res.refused; /* term_authorize said why */
 		goto out;
@@ -454,10 +428,8 @@ int cmd_refund(int argc, char **argv)
 	struct sale_pay_req pays[SELL_PAYS_MAX];
 	struct sale_result res = {0};
 	struct sale_opts sopts = {0};
-	struct term_acting acting;
 	struct term_config cfg;
-	struct sell_auth auth;
-	struct sale_who who;
+	struct term_till till;
 	const char *data = NULL, *approve = NULL;
 	char why[512];
 	sqlite3 *db = NULL;
@@ -494,21 +466,14 @@ int cmd_refund(int argc, char **argv)
 	ex = term_open(data, &cfg, &db);
 	if (ex)
 		return ex;
-	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &acting);
+	ex = term_till_begin(db, &cfg, approve, &till, &sopts);
 	if (ex)
 		goto out;
-	who.terminal_id = cfg.terminal_id;
-	who.short_code = cfg.short_code;
-	who.actor = acting.actor;
-	who.approver = acting.approver;
-	auth = (struct sell_auth){db, &acting, &who, approve};
-	sopts.authorize = sell_authorize;
-	sopts.ctx = &auth;
-	rc = refund_make(db, &who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
+	rc = refund_make(db, &till.who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
 			 sizeof(why));
 	if (rc == -ENOENT && lookup_at_hub(db, argv[optind], why, sizeof(why)) == 1)
-		rc = refund_make(db, &who, &sopts, argv[optind], reqs, n, pays, npays, &res, why,
-				 sizeof(why));
+		rc = refund_make(db, &till.who, &sopts, argv[optind], reqs, n, pays, npays, &res,
+				 why, sizeof(why));
 	if (rc == -EPERM) {
 		ex = res.refused;
 		goto out;

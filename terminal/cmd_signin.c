@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "db.h"
+#include "proto_sync.h"
 #include "staff_auth.h"
 #include "staff_rules.h"
 #include "term.h"
@@ -109,6 +110,36 @@ int term_authorize(sqlite3 *db, struct term_acting *acting, const struct staff_n
 	snprintf(acting->approver_id, sizeof(acting->approver_id), "%s", approver.id);
 	acting->approver = acting->approver_id;
 	fprintf(stderr, "tillnet-term: approved by %s\n", approver.name);
+	return 0;
+}
+
+static int till_authorize(void *ctx, const struct staff_needs *needs)
+{
+	struct term_till *t = ctx;
+	int ex = term_authorize(t->db, &t->acting, needs, t->approve);
+
+	if (ex == 0)
+		t->who.approver = t->acting.approver;
+	return ex;
+}
+
+int term_till_begin(sqlite3 *db, const struct term_config *cfg, const char *approve,
+		    struct term_till *t, struct sale_opts *opts)
+{
+	int ex;
+
+	memset(t, 0, sizeof(*t));
+	t->db = db;
+	t->approve = approve;
+	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &t->acting);
+	if (ex)
+		return ex;
+	t->who.terminal_id = cfg->terminal_id;
+	t->who.short_code = cfg->short_code;
+	t->who.actor = t->acting.actor;
+	t->who.approver = t->acting.approver;
+	opts->authorize = till_authorize;
+	opts->ctx = t;
 	return 0;
 }
 

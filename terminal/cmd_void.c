@@ -43,24 +43,6 @@ static const char void_usage[] =
     "left, or the wrong kind of order; 77 not allowed (no permission or PIN,\n"
     "another terminal's or a released order); 74 the database failed.\n";
 
-/* sale_opts.authorize: term_authorize, keeping the approver on the op. */
-struct void_auth {
-	sqlite3 *db;
-	struct term_acting *acting;
-	struct sale_who *who;
-	const char *approve;
-};
-
-static int void_authorize(void *ctx, const struct staff_needs *needs)
-{
-	struct void_auth *a = ctx;
-	int ex = term_authorize(a->db, a->acting, needs, a->approve);
-
-	if (ex == 0)
-		a->who->approver = a->acting->approver;
-	return ex;
-}
-
 /* Is `t` a sale a reversal can take? 0, or EX_DATAERR after saying why. */
 static int reversible(const struct void_target *t, const char *ref)
 {
@@ -118,11 +100,9 @@ int cmd_void(int argc, char **argv)
 	struct sale_pay_req pays[VOID_PAYS_MAX];
 	struct sale_result res = {0};
 	struct sale_opts sopts = {0};
-	struct term_acting acting;
 	struct term_config cfg;
 	struct void_target t;
-	struct void_auth auth;
-	struct sale_who who;
+	struct term_till till;
 	const char *data = NULL, *approve = NULL, *reason = NULL, *ref;
 	char why[512];
 	sqlite3 *db = NULL;
@@ -175,21 +155,14 @@ int cmd_void(int argc, char **argv)
 		if (ex)
 			goto out;
 	}
-	ex = term_acting(db, PROTO_OP_ORDER_PUT, NULL, &acting);
+	ex = term_till_begin(db, &cfg, approve, &till, &sopts);
 	if (ex)
 		goto out;
-	who.terminal_id = cfg.terminal_id;
-	who.short_code = cfg.short_code;
-	who.actor = acting.actor;
-	who.approver = acting.approver;
-	auth = (struct void_auth){db, &acting, &who, approve};
-	sopts.authorize = void_authorize;
-	sopts.ctx = &auth;
 	if (npays > 0)
-		rc = refund_reverse(db, &who, &sopts, t.id, pays, npays, reason, &res, why,
+		rc = refund_reverse(db, &till.who, &sopts, t.id, pays, npays, reason, &res, why,
 				    sizeof(why));
 	else
-		rc = void_order(db, &who, &sopts, t.id, reason, &res, why, sizeof(why));
+		rc = void_order(db, &till.who, &sopts, t.id, reason, &res, why, sizeof(why));
 	if (rc == -EPERM && res.refused) {
 		ex = res.refused; /* term_authorize said why */
 		goto out;

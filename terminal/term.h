@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "sale.h"
 #include "staff_auth.h"
 
 #define TERM_DB	     "term.db"
@@ -72,6 +73,27 @@ struct sale_pay_req;
  * from `arg` (terminal/cmd_sell.c). Prints why not; 0 or -EINVAL.
  */
 int term_parse_pay(const char *arg, struct sale_pay_req *pay);
+
+/*
+ * A CLI command that writes an order (sell, park, refund, void): who acts,
+ * and the authorize callback of sale.h, which steps up with the manager's
+ * PIN in `approve` when the signed-in person's role does not cover the
+ * order and then names that manager as the op's approver.
+ */
+struct term_till {
+	sqlite3 *db;
+	struct term_acting acting;
+	struct sale_who who;
+	const char *approve; /* --approve-pin-file, or NULL */
+};
+
+/*
+ * term_till_begin: term_acting for an order.put on `db`, `t` filled for
+ * `cfg`'s terminal, and opts->authorize/ctx pointing at it (`t` must stay
+ * where it is while opts is used). Prints why not; an EX_* code or 0.
+ */
+int term_till_begin(sqlite3 *db, const struct term_config *cfg, const char *approve,
+		    struct term_till *t, struct sale_opts *opts);
 
 /* term_read_pin: a PIN from the first line of `path` (- for stdin); EX_* on failure. */
 int term_read_pin(const char *path, char *out, size_t len);
