@@ -232,7 +232,7 @@ int upstream_admin_retry(sqlite3 *db, const char *id, const char *actor, int64_t
 {
 	struct parked p = {0};
 	json_t *detail = NULL;
-	int rc;
+	int rc, held;
 
 	*count = 0;
 	rc = db_exec(db, "BEGIN IMMEDIATE");
@@ -245,6 +245,9 @@ int upstream_admin_retry(sqlite3 *db, const char *id, const char *actor, int64_t
 		detail = json_pack("{s:s, s:s}", "result", p.result, "code", p.code);
 	}
 	rc = set_state(db, id, "parked", "pending", now, count);
+	/* What depends on a voided record goes back to parked at once. */
+	if (rc == 0)
+		rc = upstream_store_hold_orphans(db, now, &held);
 	if (rc == 0 && !id)
 		detail = json_pack("{s:i}", "records", *count);
 	if (rc == 0 && (id || *count > 0))
@@ -261,7 +264,7 @@ int upstream_admin_void(sqlite3 *db, const char *id, const char *reason, const c
 	struct parked p = {0};
 	uint8_t raw[UUID_LEN];
 	json_t *payload = NULL, *detail = NULL, *rec;
-	int rc, changed, added = 0;
+	int rc, changed, held, added = 0;
 
 	rc = uuid_v7(raw);
 	if (rc < 0)
@@ -283,6 +286,8 @@ int upstream_admin_void(sqlite3 *db, const char *id, const char *reason, const c
 		goto out;
 	}
 	rc = set_state(db, id, "parked", "voided", now, &changed);
+	if (rc == 0)
+		rc = upstream_store_hold_orphans(db, now, &held);
 	if (rc < 0)
 		goto out;
 	/*

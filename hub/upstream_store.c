@@ -155,6 +155,29 @@ static int collect_event(sqlite3 *db, int64_t seq, const char *origin, const cha
 	return rc;
 }
 
+int upstream_store_hold_orphans(sqlite3 *db, int64_t now, int *held)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*held = 0;
+	rc = db_prepare(db,
+			"UPDATE upstream_records SET state = 'parked', last_result = 'held', "
+			"last_error_code = 'depends-on-voided', last_error = 'it depends on ' || "
+			"depends_on || ', which was voided upstream: void this record too', "
+			"settled_at = ? WHERE state = 'pending' AND depends_on IN (SELECT id FROM "
+			"upstream_records WHERE state = 'voided')",
+			&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	rc = db_check(db, sqlite3_step(st), "hold the records of a voided one");
+	sqlite3_finalize(st);
+	if (rc == 0)
+		*held = sqlite3_changes(db);
+	return rc;
+}
+
 int upstream_store_collect(sqlite3 *db, int max_events, int64_t now, int *added, int *more)
 {
 	sqlite3_stmt *st = NULL, *up = NULL;
@@ -190,6 +213,12 @@ int upstream_store_collect(sqlite3 *db, int max_events, int64_t now, int *added,
 	rc = db_check(db, rc, "read the event log for upstream");
 	if (rc < 0 || n == 0)
 		goto fail; /* nothing new: just end the transaction */
+	/* A refund that arrives after its sale was voided can never go either. */
+	if (*added > 0) {
+		rc = upstream_store_hold_orphans(db, now, &one);
+		if (rc < 0)
+			goto fail;
+	}
 	rc = db_stmt(db, "UPDATE upstream_state SET cursor = ? WHERE id = 1", &up);
 	if (rc < 0)
 		goto fail;

@@ -50,6 +50,15 @@ int upstream_store_add(sqlite3 *db, const struct upstream_new_record *r, int64_t
  */
 int upstream_store_collect(sqlite3 *db, int max_events, int64_t now, int *added, int *more);
 
+/*
+ * upstream_store_hold_orphans: park every pending record whose dependency
+ * was voided (a refund of a sale the admin gave up): it can never go, and
+ * waiting would hide it. Result "held", code "depends-on-voided", so that it
+ * shows among the parked records and can be voided in turn. *held gets the
+ * count. Call inside a transaction.
+ */
+int upstream_store_hold_orphans(sqlite3 *db, int64_t now, int *held);
+
 /* One record of a batch. */
 struct upstream_batch_item {
 	char id[UPSTREAM_ID_MAX];

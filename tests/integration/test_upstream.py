@@ -463,6 +463,48 @@ def test_void_settles_the_record_and_sends_a_void_record(world):
     assert a["subject"] == bad["orderId"] and a["detail"]["voidRecord"] == rec["id"]
 
 
+def test_refunds_of_a_voided_sale_are_held_for_the_admin_not_left_waiting(world):
+    up, hub, (t1,), _ = shop_with_upstream(world)
+    up.control(reject={"field": "payload.total", "equals": 300, "code": "bad-total",
+                       "message": "no"})
+    sale = t1.sell("WAT:3")
+    wait_until("the sale parked", lambda: upstream_status(hub), lambda s: s["parked"] == 1,
+               procs=[hub.proc])
+
+    def refund_one():
+        r = run_json(TERM_BIN, "refund", "--data", t1.data, sale["receipt"], "--line", "1:1",
+                     "--pay", "cash", "--json")
+        t1.wait_drained()
+        return r
+
+    early = refund_one()
+    wait_until("the refund queued", lambda: upstream_status(hub),
+               lambda s: s["pending"] == 1, procs=[hub.proc])
+    res = upstream_cli(hub, "void", sale["orderId"], "--reason", "never paid")
+    assert res.returncode == 0, res.stderr
+    # The refund can never go now: it is parked for the admin, saying why.
+    held = {p["id"]: p for p in parked(hub)}
+    assert set(held) == {early["orderId"]}, held
+    assert (held[early["orderId"]]["result"], held[early["orderId"]]["code"]) == \
+        ("held", "depends-on-voided")
+    assert sale["orderId"] in held[early["orderId"]]["message"]
+    # A retry cannot send it either: it is held again at once.
+    assert upstream_cli(hub, "retry", early["orderId"]).returncode == 0
+    assert [p["id"] for p in parked(hub)] == [early["orderId"]]
+    # A refund made after the void is held as soon as it reaches the hub.
+    late = refund_one()
+    wait_until("the late refund held", lambda: [p["id"] for p in parked(hub)],
+               lambda ids: ids == [early["orderId"], late["orderId"]], procs=[hub.proc])
+    for r in (early, late):
+        res = upstream_cli(hub, "void", r["orderId"], "--reason", "its sale was voided")
+        assert res.returncode == 0, res.stderr
+    st = wait_until("the three voids forwarded", lambda: upstream_status(hub),
+                    lambda s: s["forwarded"] == 3 and s["pending"] == 0, procs=[hub.proc])
+    assert (st["parked"], st["voided"]) == (0, 3)
+    voided = sorted(r["record"]["payload"]["voidOf"] for r in up.records())
+    assert voided == sorted([sale["orderId"], early["orderId"], late["orderId"]])
+
+
 def test_a_whole_batch_4xx_parks_every_record(world):
     up, hub, (t1,), _ = shop_with_upstream(world)
     # A wrong base path: upstream answers 404 for the route.
