@@ -365,6 +365,13 @@ int journal_payload_decode(json_t *payload, struct journal_record *r, char **bod
 	return 0;
 }
 
+/* A void record that reverses a completed sale: a refund-shaped record marked reversal. */
+static int is_reversal(const struct journal_record *r, json_t *record)
+{
+	return strcmp(r->kind, JOURNAL_KIND_VOID) == 0 &&
+	       json_is_true(json_object_get(record, "reversal"));
+}
+
 int journal_amount_check(const struct journal_record *r, json_t *record, struct proto_error *err)
 {
 	json_t *total = json_object_get(record, "total");
@@ -388,11 +395,24 @@ int journal_amount_check(const struct journal_record *r, json_t *record, struct 
 					       " for a cash session's close (expected 0: it moves "
 					       "no sales)",
 					       r->amount);
-	} else if (r->amount > 0) {
+	} else if (strcmp(r->kind, JOURNAL_KIND_REFUND) == 0 || is_reversal(r, record)) {
+		/* A refund, or a reversal of a sale, takes its total off the grand total. */
+		if (!json_is_integer(total) || json_integer_value(total) < 0)
+			return proto_error_set(err, PROTO_ERR_BAD_FIELD, "payload.record.total",
+					       "payload.record.total: expected the %s's total, an "
+					       "integer ≥ 0 in minor units",
+					       r->kind);
+		if (r->amount != -json_integer_value(total))
+			return proto_error_set(err, PROTO_ERR_BAD_FIELD, "payload.amount",
+					       "payload.amount: %" PRId64
+					       " is not minus the %s's total %" JSON_INTEGER_FORMAT
+					       " (it takes its total off the grand total)",
+					       r->amount, r->kind, json_integer_value(total));
+	} else if (r->amount != 0) {
+		/* A void of an open cart: nothing was sold, nothing moves. */
 		return proto_error_set(err, PROTO_ERR_BAD_FIELD, "payload.amount",
 				       "payload.amount: %" PRId64
-				       " for a %s (expected 0 or less: it never adds to the grand "
-				       "total)",
+				       " for a %s of a cart (expected 0: nothing was sold)",
 				       r->amount, r->kind);
 	}
 	return 0;

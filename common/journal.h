@@ -152,8 +152,10 @@ int journal_payload_decode(json_t *payload, struct journal_record *r, char **bod
 
 /*
  * journal_amount_check: does the amount fit the kind and the record? A sale
- * moves the grand total by the order's total, a cash session's close by 0;
- * a refund or a void never raises it. -EINVAL (bad-field payload.amount).
+ * moves the grand total by the order's total; a refund, and a void that
+ * reverses a sale (record.reversal true), by minus the record's total; the
+ * void of an open cart and a cash session's close by 0. -EINVAL (bad-field
+ * payload.amount, or payload.record.total when the total is missing).
  */
 int journal_amount_check(const struct journal_record *r, json_t *record, struct proto_error *err);
 

@@ -376,7 +376,38 @@ static void test_amount_fits_the_kind(void **state)
 	assert_int_equal(journal_amount_check(&r[0], record, &err), -EINVAL);
 	r[0].amount = -100;
 	assert_int_equal(journal_amount_check(&r[0], record, &err), 0);
+	r[0].amount = -99; /* a refund takes exactly its own total off */
+	assert_int_equal(journal_amount_check(&r[0], record, &err), -EINVAL);
+	assert_string_equal(err.field, "payload.amount");
 	json_decref(record);
+}
+
+/* A void: 0 for an open cart; minus its total for the reversal of a sale. */
+static void test_void_amount_fits_what_it_voids(void **state)
+{
+	struct journal_record r[CHAIN];
+	struct proto_error err;
+	json_t *cart = json_pack("{s:s, s:i}", "status", "voided", "total", 250);
+	json_t *reversal = json_pack("{s:b, s:i}", "reversal", 1, "total", 250);
+	json_t *no_total = json_pack("{s:b}", "reversal", 1);
+
+	(void)state;
+	make_chain(r);
+	snprintf(r[0].kind, sizeof(r[0].kind), "void");
+	r[0].amount = 0;
+	assert_int_equal(journal_amount_check(&r[0], cart, &err), 0);
+	r[0].amount = -250; /* a voided cart sold nothing: it takes nothing off */
+	assert_int_equal(journal_amount_check(&r[0], cart, &err), -EINVAL);
+	assert_string_equal(err.field, "payload.amount");
+	assert_int_equal(journal_amount_check(&r[0], reversal, &err), 0);
+	r[0].amount = 0; /* a reversal takes the whole sale off */
+	assert_int_equal(journal_amount_check(&r[0], reversal, &err), -EINVAL);
+	assert_string_equal(err.field, "payload.amount");
+	assert_int_equal(journal_amount_check(&r[0], no_total, &err), -EINVAL);
+	assert_string_equal(err.field, "payload.record.total");
+	json_decref(cart);
+	json_decref(reversal);
+	json_decref(no_total);
 }
 
 int main(void)
@@ -396,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(test_payload_round_trip),
 	    cmocka_unit_test(test_payload_errors_name_the_field),
 	    cmocka_unit_test(test_amount_fits_the_kind),
+	    cmocka_unit_test(test_void_amount_fits_what_it_voids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
