@@ -11,7 +11,7 @@ const char *const perm_names[] = {
     "order.claim.force",  "cash.open",		 "cash.close",	 "cash.in",
     "cash.out",		  "cash.payout",	 "drawer.open",	 "catalog.edit",
     "staff.manage",	  "terminals.manage",	 "reports.view", "upstream.resolve",
-    "audit.view",	  "settings.edit",	 NULL,
+    "audit.view",	  "settings.edit",	 "alerts.resolve",	 NULL,
 };
 
 bool perm_known(const char *name)

@@ -3,6 +3,7 @@
 #include "admin_attention.h"
 #include "admin_session.h"
 #include "admin_util.h"
+#include "alerts_store.h"
 #include "db.h"
 #include "journal_store.h"
 #include "orders_store.h"
@@ -17,6 +18,7 @@
 
 #define ATTENTION_PATH "/api/v1/attention"
 #define UPSTREAM_PATH  ATTENTION_PATH "/upstream/"
+#define RESOLVE	       "/resolve"
 
 /* upstream_item: a parked record as an attention item (the record is kept as detail). */
 static json_t *upstream_item(json_t *p)
@@ -90,12 +92,12 @@ static int append_journal(sqlite3 *db, json_t *items)
 		    json_array_append_new(
 			items,
 			json_pack(
-			    "{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:[], s:O}", "kind",
+			    "{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:[s], s:O}", "kind",
 			    "journal-broken", "id", id, "at", json_object_get(v, "at"), "terminal",
 			    json_object_get(v, "terminalCode"), "orderId",
 			    json_object_get(v, "recordId"), "receipt", json_object_get(v, "number"),
 			    "code", json_object_get(v, "code"), "message",
-			    json_object_get(v, "message"), "actions", "detail", v)) < 0)
+			    json_object_get(v, "message"), "actions", "resolve", "detail", v)) < 0)
 			rc = -ENOMEM;
 	}
 	json_array_foreach(gaps, i, v)
@@ -148,7 +150,7 @@ static void list_attention(struct enroll_ctx *ctx, struct http_response *res)
 		if (json_array_append_new(items, flagged_item(ctx->db, v)) < 0)
 			goto fail;
 	}
-	if (append_journal(ctx->db, items) < 0)
+	if (append_journal(ctx->db, items) < 0 || alerts_store_open_json(ctx->db, items) < 0)
 		goto fail;
 	json_decref(parked);
 	json_decref(refused);
@@ -208,6 +210,58 @@ out:
 	json_decref(body);
 }
 
+/*
+ * POST /api/v1/attention/{kind}/{id}/resolve {"note"}: an alert a manager
+ * has looked into. 1 when the path is one of these (answered), else 0.
+ */
+static int resolve_route(struct enroll_ctx *ctx, const struct http_request *req,
+			 struct http_response *res)
+{
+	char kind[HTTP_SEGMENT_MAX + 1], id[HTTP_SEGMENT_MAX + 1];
+	const char *rest, *note;
+	struct admin_who who;
+	json_t *body = NULL;
+	char *end;
+	long long n;
+	int rc;
+
+	if (http_path_segment(req->url, ATTENTION_PATH "/", kind, &rest) <= 0 ||
+	    !alerts_store_kind_known(kind) || http_path_segment(rest, "/", id, &rest) <= 0 ||
+	    strcmp(rest, RESOLVE) != 0)
+		return 0;
+	if (strcmp(req->method, "POST") != 0) {
+		admin_wrong_method(req, res, ATTENTION_PATH "/{kind}/{id}" RESOLVE, "POST");
+		return 1;
+	}
+	if (admin_require(ctx, req, res, "alerts.resolve", &who) < 0)
+		return 1;
+	errno = 0;
+	n = strtoll(id, &end, 10);
+	if (errno || *end || end == id || n < 1) {
+		http_respond_error(res, 404, "not-found", NULL,
+				   "no open %s \"%s\" (alert ids are whole numbers)", kind, id);
+		return 1;
+	}
+	body = http_body_object(req, res, "note");
+	if (!body)
+		return 1;
+	if (http_body_string(body, "note", 1, ALERTS_NOTE_MAX, res, &note) == 0) {
+		rc = alerts_store_resolve(ctx->db, kind, n, note, who.account.id, db_now_ms());
+		if (rc == -ENOENT)
+			http_respond_error(res, 404, "not-found", NULL,
+					   "no open %s \"%s\" (resolved already, or never raised)",
+					   kind, id);
+		else if (rc < 0)
+			admin_internal(res);
+		else
+			admin_respond(res, 200,
+				      json_pack("{s:s, s:s, s:s}", "kind", kind, "id", id, "state",
+						"resolved"));
+	}
+	json_decref(body);
+	return 1;
+}
+
 int admin_attention_route(struct enroll_ctx *ctx, const struct http_request *req,
 			  struct http_response *res)
 {
@@ -226,6 +280,8 @@ int admin_attention_route(struct enroll_ctx *ctx, const struct http_request *req
 			list_attention(ctx, res);
 		return 1;
 	}
+	if (resolve_route(ctx, req, res))
+		return 1;
 	rc = http_path_segment(req->url, UPSTREAM_PATH, id, &rest);
 	if (rc == 0)
 		return 0;

@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from conftest import (SHOP_CATALOG, TERM_BIN, AdminClient, hub_configure_upstream, run_json,
-                      wait_until)
+from conftest import (SHOP_CATALOG, TERM_BIN, AdminClient, hub_configure_upstream, poll_until,
+                      run_json, wait_until)
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")
 PASSWORD = "the owner's good password"
@@ -162,6 +162,9 @@ def happy_paths(world, hub, owner, tills, parked_id):
     tills[0].wait_drained()
     wait_until("the sale on the hub", lambda: hub.count("orders"), lambda n: n >= 2)
     bob = hub.staff_add("Bob", "cashier", "1357")
+    # Nothing was received into stock: that coffee took it below zero, an alert.
+    [(alert,)], _ = poll_until("the stock alert", lambda: hub.db_rows(
+        "SELECT id FROM stock_alerts WHERE sku = 'COF'"))
     return order, {
         "whoami": ("GET", "/api/v1/session", None),
         "listAudit": ("GET", "/api/v1/audit", None),
@@ -184,6 +187,8 @@ def happy_paths(world, hub, owner, tills, parked_id):
         "listAttention": ("GET", "/api/v1/attention", None),
         "voidUpstream": ("POST", "/api/v1/attention/upstream/%s/void" % parked_id,
                          {"reason": "booked by hand"}),
+        "resolveAlert": ("POST", "/api/v1/attention/stock-alert/%d/resolve" % alert,
+                         {"note": "counted the shelf: 11 left"}),
         "getStatus": ("GET", "/api/v1/status", None),
         "listStock": ("GET", "/api/v1/stock?low=1", None),
         "getStock": ("GET", "/api/v1/stock/COF", None),

@@ -263,6 +263,19 @@ def test_the_hub_judges_cash_put_and_flags_a_tally_it_cannot_find(world):
     assert [x["code"] for x in shown["alertList"]] == ["expected-mismatch"]
     assert "105.00" in shown["alertList"][0]["message"]
     assert [e["subject"] for e in hub.audit() if e["action"] == "cash.alert"] == [sid]
+    # The owner sees it in the needs-attention list, and resolves it with a note.
+    [item] = [i for i in owner.request("GET", "/api/v1/attention").body["items"]
+              if i["kind"] == "cash-alert"]
+    assert (item["code"], item["receipt"], item["orderId"]) == \
+        ("expected-mismatch", "CORNER-T01-000001", None), item
+    assert (item["detail"]["sessionId"], item["detail"]["expected"],
+            item["detail"]["hubExpected"], item["detail"]["difference"]) == \
+        (sid, 10500, 10000, -500), item
+    res = owner.request("POST", "/api/v1/attention/cash-alert/%s/resolve" % item["id"],
+                        {"note": "a 5.00 sale rung on paper, entered tomorrow"})
+    assert res.status == 200, res
+    assert not [i for i in owner.request("GET", "/api/v1/attention").body["items"]
+                if i["kind"] == "cash-alert"]
     [r] = a.push([cash_op(sid, 3, closed)])
     assert (r["result"], r["code"]) == ("conflict", "session-closed"), r
 

@@ -109,6 +109,7 @@ static const struct matrix_row matrix[] = {
     {"staff.manage", true, true, false},      {"terminals.manage", true, true, false},
     {"reports.view", true, true, false},      {"upstream.resolve", true, true, false},
     {"audit.view", true, false, false},	      {"settings.edit", true, false, false},
+    {"alerts.resolve", true, false, false},
 };
 
 static const struct perm_role *role_named(const char *name)
