@@ -242,6 +242,130 @@ int64_t loyalty_refund_takeback(int64_t earned, int64_t sale_total, int64_t refu
 	return target > taken ? target - taken : 0;
 }
 
+int loyalty_points_discount(json_t *order, int64_t *points, int64_t *point_value)
+{
+	json_t *d = json_object_get(order, "discount");
+	const char *source = json_string_value(json_object_get(d, "source"));
+
+	*points = 0;
+	*point_value = 0;
+	if (!json_is_object(d) || !source || strcmp(source, "points") != 0)
+		return 0;
+	*points = json_integer_value(json_object_get(d, "points"));
+	*point_value = json_integer_value(json_object_get(d, "pointValue"));
+	return 1;
+}
+
+int loyalty_points_discount_mark(json_t *order, int64_t points, int64_t point_value)
+{
+	json_t *d = json_object_get(order, "discount");
+	const char *kind = json_string_value(json_object_get(d, "kind"));
+
+	if (!json_is_object(d) || !kind || strcmp(kind, "amount") != 0 || points < 1 ||
+	    point_value < 1 ||
+	    (wide)points * point_value != (wide)json_integer_value(json_object_get(d, "value")))
+		return -EINVAL;
+	if (json_object_set_new(d, "source", json_string("points")) < 0 ||
+	    json_object_set_new(d, "points", json_integer(points)) < 0 ||
+	    json_object_set_new(d, "pointValue", json_integer(point_value)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int64_t loyalty_refund_points_back(int64_t points, int64_t sale_total, int64_t refunded,
+				   int64_t sold_qty, int64_t refunded_qty, int64_t given)
+{
+	int64_t back;
+
+	if (points <= 0)
+		return 0;
+	if (sold_qty > 0 && refunded_qty >= sold_qty)
+		back = points - given; /* nothing of the sale is left: the rest goes back */
+	else if (sale_total > 0)
+		back = loyalty_refund_takeback(points, sale_total, refunded, given);
+	else
+		back = loyalty_refund_takeback(points, sold_qty, refunded_qty, given);
+	return back > 0 ? back : 0;
+}
+
+/* An integer member of the points discount, 1 … PROTO_INT_MAX. */
+static int discount_int(json_t *d, const char *key, int64_t *out, struct proto_error *err)
+{
+	json_t *v = json_object_get(d, key);
+	char path[48];
+
+	snprintf(path, sizeof(path), "payload.discount.%s", key);
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > MAX_INT)
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s: expected an integer from 1 to %lld on a discount paid "
+				       "with points",
+				       path, (long long)MAX_INT);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The order discount paid with points, and that no line discount claims a source. */
+static int check_points_discount(json_t *order, int refund, struct proto_error *err)
+{
+	json_t *d = json_object_get(order, "discount"), *source = json_object_get(d, "source"),
+	       *line, *redeemed;
+	int64_t points, point_value, paid, want;
+	char path[64];
+	size_t i;
+
+	json_array_foreach(json_object_get(order, "lines"), i, line)
+	{
+		if (!json_object_get(json_object_get(line, "discount"), "source"))
+			continue;
+		snprintf(path, sizeof(path), "payload.lines[%zu].discount.source", i);
+		return proto_error_set(err, BAD_FIELD, path,
+				       "%s: a line discount has no source (points pay for the "
+				       "order discount only)",
+				       path);
+	}
+	if (!json_is_object(d) || !source)
+		return 0;
+	if (!json_is_string(source) || strcmp(json_string_value(source), "points") != 0)
+		return proto_error_set(err, BAD_FIELD, "payload.discount.source",
+				       "payload.discount.source: expected \"points\" (a discount "
+				       "paid with the customer's points) or no source");
+	if (refund)
+		return proto_error_set(err, BAD_FIELD, "payload.discount.source",
+				       "payload.discount.source: a refund has no order discount "
+				       "of its own");
+	if (!json_is_string(json_object_get(order, "customer")))
+		return proto_error_set(err, BAD_FIELD, "payload.customer",
+				       "payload.customer: missing; a discount paid with points "
+				       "names the customer whose points they are");
+	if (!json_is_string(json_object_get(d, "kind")) ||
+	    strcmp(json_string_value(json_object_get(d, "kind")), "amount") != 0)
+		return proto_error_set(err, BAD_FIELD, "payload.discount.kind",
+				       "payload.discount.kind: expected \"amount\" on a discount "
+				       "paid with points");
+	if (discount_int(d, "points", &points, err) < 0 ||
+	    discount_int(d, "pointValue", &point_value, err) < 0)
+		return -EINVAL;
+	if (!json_is_integer(json_object_get(d, "value")) ||
+	    (wide)points * point_value != (wide)json_integer_value(json_object_get(d, "value")))
+		return proto_error_set(err, BAD_FIELD, "payload.discount.value",
+				       "payload.discount.value: expected exactly points × "
+				       "pointValue (%lld × %lld) on a discount paid with points",
+				       (long long)points, (long long)point_value);
+	redeemed = json_object_get(json_object_get(order, "loyalty"), "redeemed");
+	if (!redeemed)
+		return 0; /* a cart: its points are counted when it is paid */
+	paid = loyalty_points_paid(order);
+	want = points + paid / point_value;
+	if (paid % point_value != 0 || json_integer_value(redeemed) != want)
+		return proto_error_set(err, BAD_FIELD, "payload.loyalty.redeemed",
+				       "payload.loyalty.redeemed: %lld does not count the %lld "
+				       "points of the discount and the points payments (expected "
+				       "%lld)",
+				       (long long)json_integer_value(redeemed), (long long)points,
+				       (long long)want);
+	return 0;
+}
+
 int loyalty_check(json_t *order, struct proto_error *err)
 {
 	json_t *l = json_object_get(order, "loyalty"), *v;
@@ -250,7 +374,7 @@ int loyalty_check(json_t *order, struct proto_error *err)
 	char path[48];
 
 	if (!l)
-		return 0;
+		return check_points_discount(order, refund, err);
 	if (!json_is_object(l))
 		return proto_error_set(err, BAD_FIELD, "payload.loyalty",
 				       "payload.loyalty: expected an object {\"earned\", "
@@ -273,5 +397,17 @@ int loyalty_check(json_t *order, struct proto_error *err)
 			    err, BAD_FIELD, path, "%s: %lld is out of range (expected %s)", path,
 			    (long long)n, refund ? "0 or less on a refund" : "0 or more on a sale");
 	}
-	return 0;
+	v = json_object_get(l, "discountPoints");
+	if (v && (!refund || !json_is_integer(v) || json_integer_value(v) > 0 ||
+		  json_integer_value(v) < json_integer_value(json_object_get(l, "redeemed"))))
+		return proto_error_set(err, BAD_FIELD, "payload.loyalty.discountPoints",
+				       "payload.loyalty.discountPoints: expected, on a refund, an "
+				       "integer from payload.loyalty.redeemed to 0");
+	v = json_object_get(l, "balance");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < -MAX_INT ||
+		  json_integer_value(v) > MAX_INT))
+		return proto_error_set(err, BAD_FIELD, "payload.loyalty.balance",
+				       "payload.loyalty.balance: expected an integer number of "
+				       "points");
+	return check_points_discount(order, refund, err);
 }

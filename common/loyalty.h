@@ -109,10 +109,50 @@ int64_t loyalty_refund_takeback(int64_t earned, int64_t sale_total, int64_t refu
 				int64_t taken);
 
 /*
+ * loyalty_points_discount: is the order discount of `order` paid for with
+ * its customer's points (docs/pos.md, "Points as a discount")? That is an
+ * amount discount marked {"kind": "amount", "value": N × P, "source":
+ * "points", "points": N, "pointValue": P}. 1 with *points and *point_value
+ * set (as they are; loyalty_check judges them), 0 when it is not.
+ */
+int loyalty_points_discount(json_t *order, int64_t *points, int64_t *point_value);
+
+/*
+ * loyalty_points_discount_mark: mark the order discount of `order` (an
+ * amount of points × point_value, set already) as paid with `points`
+ * points worth `point_value` each. -EINVAL when there is no such amount
+ * discount, -ENOMEM.
+ */
+int loyalty_points_discount_mark(json_t *order, int64_t points, int64_t point_value);
+
+/*
+ * loyalty_refund_points_back: the points a refund gives back of the
+ * `points` a sale redeemed as a discount, in proportion to what is
+ * refunded, like loyalty_refund_takeback: after refunds of `refunded` in
+ * all (this one included) of a sale of `sale_total`, round(points ×
+ * refunded / sale_total) have gone back. A sale the points paid for
+ * entirely (total 0) goes by quantity instead (thousandths refunded of
+ * `sold_qty` sold, over all its lines), and the refund that leaves
+ * nothing of the sale (`refunded_qty` ≥ `sold_qty`) gives back all that
+ * is left. `given` is what earlier refunds gave back. Returns 0 …
+ * points − given.
+ */
+int64_t loyalty_refund_points_back(int64_t points, int64_t sale_total, int64_t refunded,
+				   int64_t sold_qty, int64_t refunded_qty, int64_t given);
+
+/*
  * loyalty_check: an order's `loyalty` member, when present (order_check):
  * an object {"earned", "redeemed"} of integers, ≥ 0 on a sale and ≤ 0 on
- * a refund, and the order must name its `customer`. Field names are
- * "payload.loyalty...".
+ * a refund, and the order must name its `customer`; an optional
+ * `discountPoints` (a refund: the points of `redeemed` that gave back a
+ * points discount, redeemed ≤ discountPoints ≤ 0) and `balance` (the
+ * customer's balance as the till knew it after the order; not judged).
+ * And an order discount with a `source`: only "points", on a sale naming
+ * its customer, an amount whose value is exactly points × pointValue
+ * (both integers ≥ 1); when the sale carries `loyalty`, its `redeemed`
+ * counts those points too (points + its points payments / pointValue).
+ * A line discount has no source. Field names are "payload.loyalty...",
+ * "payload.discount...".
  */
 int loyalty_check(json_t *order, struct proto_error *err);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Staff rules shared by the hub and the terminals (see staff_rules.h). */
 #include "staff_rules.h"
+#include "loyalty.h"
 #include "money.h"
 #include "perm.h"
 #include "proto_sync.h"
@@ -87,7 +88,9 @@ void staff_op_needs(const char *kind, json_t *payload, struct staff_needs *out)
 {
 	const char *perm = staff_op_permission(kind);
 	json_t *lines, *line;
+	int64_t points, point_value;
 	size_t i;
+	int by_points;
 
 	memset(out, 0, sizeof(*out));
 	if (perm)
@@ -105,13 +108,17 @@ void staff_op_needs(const char *kind, json_t *payload, struct staff_needs *out)
 	if (json_is_string(json_object_get(payload, "status")) &&
 	    strcmp(json_string_value(json_object_get(payload, "status")), "voided") == 0)
 		need(out, "order.void");
-	if (json_is_object(json_object_get(payload, "discount")))
+	/* Points are the customer's own money: no discount permission, no ceiling. */
+	by_points = loyalty_points_discount(payload, &points, &point_value);
+	if (json_is_object(json_object_get(payload, "discount")) && !by_points)
 		need(out, "sale.discount.order");
 	lines = json_object_get(payload, "lines");
 	json_array_foreach(lines, i, line)
 	{
-		int64_t gross, off = member(line, "discountAmount") + member(line, "orderShare"),
-			       bp;
+		int64_t gross,
+		    off = member(line, "discountAmount") +
+			  (by_points ? 0 : member(line, "orderShare")),
+		    bp;
 
 		if (json_is_object(json_object_get(line, "discount")))
 			need(out, "sale.discount.line");

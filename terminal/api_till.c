@@ -215,6 +215,60 @@ void api_respond_failure(struct http_response *res, int rc, const struct sale_re
 		api_fail(res, rc, field, why);
 }
 
+/*
+ * The body of a sale or a cart: lines, payments (a sale), print, discount,
+ * redeemPoints, customer (resolved into `customer`), and who acts (`a`).
+ * 0, or -1 with `res` answered.
+ */
+static int cart_body(struct term_api *api, json_t *body, int pays, struct till_req *t,
+		     struct customer *customer, struct api_acting *a, struct http_response *res)
+{
+	json_t *d = json_object_get(body, "discount"),
+	       *points = json_object_get(body, "redeemPoints");
+	const char *cust = json_string_value(json_object_get(body, "customer"));
+	char why[512];
+	int rc;
+
+	if (parse_lines(body, t, 1, res) < 0 || (pays && parse_pays(body, t, res) < 0) ||
+	    parse_print(body, t, res) < 0)
+		return -1;
+	if (d && parse_discount(d, "discount", &t->opts.discount, res) < 0)
+		return -1;
+	if (points && (!json_is_integer(points) || json_integer_value(points) < 1 ||
+		       json_integer_value(points) > PROTO_INT_MAX)) {
+		bad(res, "redeemPoints", "a whole number of the customer's points, 1 or more");
+		return -1;
+	}
+	t->opts.redeem_points = points ? json_integer_value(points) : 0;
+	if (api_acting_begin(api, body, res, a) < 0)
+		return -1;
+	t->opts.authorize = api_authorize;
+	t->opts.ctx = a;
+	if (json_object_get(body, "customer") && !cust) {
+		bad(res, "customer", "a customer's id, card, phone or e-mail, as a string");
+		return -1;
+	}
+	if (cust) {
+		rc = customers_resolve(api->db, cust, customer, why, sizeof(why));
+		if (rc < 0) {
+			api_fail(res, rc == -EIO ? rc : -EINVAL, "customer", why);
+			return -1;
+		}
+		t->opts.customer = customer->id;
+	}
+	return 0;
+}
+
+/* The member a sale.h refusal is about: the lines (an unknown code), the points, or none. */
+static const char *failed_field(int rc, const char *why)
+{
+	if (strncmp(why, "redeemPoints:", 13) == 0)
+		return "redeemPoints";
+	if (strncmp(why, "customer:", 9) == 0)
+		return "customer";
+	return rc == -ENOENT ? "lines" : NULL;
+}
+
 /* POST /api/v1/sales and POST /api/v1/carts (park). */
 static void ring_up(struct term_api *api, const struct http_request *req, struct http_response *res,
 		    int park)
@@ -223,8 +277,7 @@ static void ring_up(struct term_api *api, const struct http_request *req, struct
 	struct sale_result r = {0};
 	struct api_acting a;
 	struct customer customer;
-	json_t *body = NULL, *d;
-	const char *cust;
+	json_t *body = NULL;
 	char why[512];
 	int rc;
 
@@ -233,33 +286,52 @@ static void ring_up(struct term_api *api, const struct http_request *req, struct
 		return;
 	}
 	body = http_body_object(req, res, park ? "lines" : "lines and payments");
-	if (!body || parse_lines(body, t, 1, res) < 0 || (!park && parse_pays(body, t, res) < 0) ||
-	    parse_print(body, t, res) < 0)
+	if (!body || cart_body(api, body, !park, t, &customer, &a, res) < 0)
 		goto out;
-	d = json_object_get(body, "discount");
-	if (d && parse_discount(d, "discount", &t->opts.discount, res) < 0)
-		goto out;
-	if (api_acting_begin(api, body, res, &a) < 0)
-		goto out;
-	t->opts.authorize = api_authorize;
-	t->opts.ctx = &a;
-	cust = json_string_value(json_object_get(body, "customer"));
-	if (json_object_get(body, "customer") && !cust) {
-		bad(res, "customer", "a customer's id, card, phone or e-mail, as a string");
-		goto out;
-	}
-	if (cust) {
-		rc = customers_resolve(api->db, cust, &customer, why, sizeof(why));
-		if (rc < 0) {
-			api_fail(res, rc == -EIO ? rc : -EINVAL, "customer", why);
-			goto out;
-		}
-		t->opts.customer = customer.id;
-	}
 	rc = sale_ring_up(api->db, &a.sale, &t->opts, t->lines, t->nlines, t->pays, t->npays, park,
 			  &r, why, sizeof(why));
 	if (rc < 0)
-		api_respond_failure(res, rc, &r, &a, rc == -ENOENT ? "lines" : NULL, why);
+		api_respond_failure(res, rc, &r, &a, failed_field(rc, why), why);
+	else
+		api_respond_record(api, res, &r, t->print);
+out:
+	json_decref(body);
+	free(t);
+}
+
+/*
+ * PUT /api/v1/orders/{id}: a stored cart's lines (and discount, points,
+ * customer) replaced, as the park route takes them. 409 not-owner (another
+ * terminal's, or released) and not-open (completed or voided).
+ */
+static void edit_cart(struct term_api *api, const char *order_id, const struct http_request *req,
+		      struct http_response *res)
+{
+	struct till_req *t = calloc(1, sizeof(*t));
+	struct sale_result r = {0};
+	struct api_acting a;
+	struct customer customer;
+	json_t *body = NULL;
+	char why[512];
+	int rc;
+
+	if (!t) {
+		api_internal(res);
+		return;
+	}
+	body = http_body_object(req, res, "lines");
+	if (!body || cart_body(api, body, 0, t, &customer, &a, res) < 0)
+		goto out;
+	rc = sale_edit(api->db, &a.sale, &t->opts, order_id, t->lines, t->nlines, &r, why,
+		       sizeof(why));
+	if (rc == -ENOENT && strncmp(why, "this terminal has no order", 26) == 0)
+		http_respond_error(res, 404, "not-found", NULL, "%s", why);
+	else if (rc == -EPERM && !r.refused)
+		http_respond_error(res, 409, "not-owner", NULL, "%s", why);
+	else if (rc == -EALREADY)
+		http_respond_error(res, 409, "not-open", NULL, "%s", why);
+	else if (rc < 0)
+		api_respond_failure(res, rc, &r, &a, failed_field(rc, why), why);
 	else
 		api_respond_record(api, res, &r, t->print);
 out:
@@ -611,8 +683,13 @@ int api_till_route(struct term_api *api, const struct http_request *req, struct 
 	if ((rc = http_path_segment(req->url, "/api/v1/orders/", seg, &rest)) != 0) {
 		if (rc < 0)
 			http_respond_error(res, 404, "not-found", NULL, "no such order");
-		else if (!*rest && method_is(req, res, "GET"))
+		else if (!*rest && strcmp(req->method, "PUT") == 0)
+			edit_cart(api, seg, req, res);
+		else if (!*rest && strcmp(req->method, "GET") == 0)
 			get_order(api, seg, res);
+		else if (!*rest)
+			http_respond_error(res, 405, "method-not-allowed", NULL,
+					   "%s %s: use GET or PUT", req->method, req->url);
 		else if (strcmp(rest, "/pay") == 0 && method_is(req, res, "POST"))
 			pay_cart(api, seg, req, res);
 		else if (strcmp(rest, "/release") == 0 && method_is(req, res, "POST"))

@@ -22,6 +22,7 @@
 #include "term_db.h"
 #include "uuid.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -36,12 +37,13 @@
 static const char sell_usage[] =
     "usage: tillnet-term sell --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
     "                         [--order-discount DISCOUNT] --pay TENDER [--pay ...]\n"
-    "                         [--customer CUSTOMER] [--approve-pin-file FILE|-]\n"
-    "                         [--print] [--json]\n"
+    "                         [--customer CUSTOMER [--redeem-points N]]\n"
+    "                         [--approve-pin-file FILE|-] [--print] [--json]\n"
     "       tillnet-term sell --data DIR --order ORDER --pay TENDER [--pay ...]\n"
     "                         [--approve-pin-file FILE|-] [--print] [--json]\n"
-    "       tillnet-term park --data DIR --line SKU:QTY[/DISCOUNT] [--line ...]\n"
-    "                         [--order-discount DISCOUNT] [--approve-pin-file FILE|-] [--json]\n"
+    "       tillnet-term park --data DIR [--order ORDER] --line SKU:QTY[/DISCOUNT] [--line ...]\n"
+    "                         [--order-discount DISCOUNT] [--customer CUSTOMER\n"
+    "                         [--redeem-points N]] [--approve-pin-file FILE|-] [--json]\n"
     "\n"
     "sell: ring up a sale from this terminal's catalog and take payment. SKU may\n"
     "also be a barcode; QTY is a number of units with up to 3 decimals (0.25 for\n"
@@ -57,11 +59,21 @@ static const char sell_usage[] =
     "(a whole number of points at the store's point value; never more than the\n"
     "customer's balance). --customer names the customer (id, card, phone or\n"
     "e-mail, see 'tillnet-term customer'): the sale earns points by the store's\n"
-    "rule on what is paid other than in points. The sale, its lines,\n"
+    "rule on what is paid other than in points. --redeem-points N takes N of\n"
+    "the customer's points (a whole number, N x the store's point value) off the\n"
+    "order as its order discount, which lowers the tax; it needs --customer, no\n"
+    "more points than the customer has here, no more than the order comes to,\n"
+    "and no --order-discount; the discount ceiling does not apply (the points\n"
+    "are the customer's). The sale, its lines,\n"
     "payments and outbox entry are committed in one transaction before the\n"
     "receipt number and total are printed. Works offline. --print then prints\n"
     "the receipt to term.conf's [printer] target, opening the drawer for cash.\n"
     "park: store the lines as a parked cart (no payment), printing its order id.\n"
+    "park --order: change this terminal's parked (or claimed) cart ORDER: its\n"
+    "lines, order discount, points and customer become those given, priced\n"
+    "again from the catalog and settings as they are now and allowed like a new\n"
+    "cart; it is stored at its next revision and reaches the hub like any cart.\n"
+    "A completed, voided, released or another terminal's order is refused.\n"
     "sell --order: pay a parked cart of this terminal, or one claimed from\n"
     "another ('tillnet-term claim'), as it was parked.\n";
 
@@ -75,6 +87,26 @@ static int parse_discount(const char *arg, const char *text, struct pricing_disc
 			"at most 100 (10%%, 12.5%%) or an amount above 0 (2.50)\n",
 			arg, text);
 	return rc;
+}
+
+/* --redeem-points N: a whole number of points, 1 or more. */
+static int parse_points(const char *arg, int64_t *points)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(arg, &end, 10);
+	if (end == arg || *end || errno || n < 1 || n > PROTO_INT_MAX ||
+	    !isdigit((unsigned char)*arg)) {
+		fprintf(stderr,
+			"tillnet-term: --redeem-points \"%s\": expected a whole number of points, "
+			"1 or more (e.g. 200)\n",
+			arg);
+		return -EINVAL;
+	}
+	*points = n;
+	return 0;
 }
 
 static int parse_line(const char *arg, struct sale_line_req *line)
@@ -225,6 +257,7 @@ static int ring_up(int argc, char **argv, int park)
 	    {"print", no_argument, NULL, 'P'},
 	    {"customer", required_argument, NULL, 'C'},
 	    {"order", required_argument, NULL, 'O'},
+	    {"redeem-points", required_argument, NULL, 'R'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -249,8 +282,11 @@ static int ring_up(int argc, char **argv, int park)
 			print = 1;
 		} else if (c == 'C') {
 			customer_ref = optarg;
-		} else if (c == 'O' && !park) {
+		} else if (c == 'O') {
 			order_id = optarg;
+		} else if (c == 'R') {
+			if (parse_points(optarg, &sopts.redeem_points) < 0)
+				goto out;
 		} else if (c == 'l') {
 			if (nlines == SELL_LINES_MAX) {
 				fprintf(stderr, "tillnet-term: at most %d lines\n", SELL_LINES_MAX);
@@ -284,10 +320,18 @@ static int ring_up(int argc, char **argv, int park)
 			goto out;
 		}
 	}
-	if (order_id && (nlines > 0 || customer_ref || sopts.discount.kind)) {
+	if (order_id && !park &&
+	    (nlines > 0 || customer_ref || sopts.discount.kind || sopts.redeem_points)) {
 		fprintf(stderr,
 			"tillnet-term sell: --order pays a stored cart as it is: no --line, "
-			"--order-discount or --customer with it\n");
+			"--order-discount, --customer or --redeem-points with it (change it "
+			"first with tillnet-term park --order)\n");
+		goto out;
+	}
+	if (order_id && park && proto_uuid_check(order_id) < 0) {
+		fprintf(stderr,
+			"tillnet-term park: --order \"%s\": expected an order id (a UUID)\n",
+			order_id);
 		goto out;
 	}
 	if (optind < argc || !data || (nlines == 0 && !order_id) || (!park && npays == 0)) {
@@ -310,7 +354,10 @@ static int ring_up(int argc, char **argv, int park)
 		}
 		sopts.customer = customer.id;
 	}
-	if (order_id)
+	if (order_id && park)
+		rc = sale_edit(db, &till.who, &sopts, order_id, lines, nlines, &res, why,
+			       sizeof(why));
+	else if (order_id)
 		rc = sale_finish(db, &till.who, &sopts, order_id, pays, npays, &res, why,
 				 sizeof(why));
 	else

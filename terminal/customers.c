@@ -398,7 +398,21 @@ fail:
 struct sale_so_far {
 	json_t *sale; /* the sale's document */
 	int64_t refunded, taken;
+	int64_t given;	      /* points of its points discount given back */
+	int64_t refunded_qty; /* thousandths, over all lines */
 };
+
+/* The thousandths of all the lines of an order. */
+static int64_t lines_qty(json_t *order)
+{
+	json_t *line;
+	int64_t sum = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(order, "lines"), i, line) sum +=
+	    json_integer_value(json_object_get(line, "qty"));
+	return sum;
+}
 
 static int load_sale_so_far(sqlite3 *db, const char *sale_id, struct sale_so_far *s)
 {
@@ -429,6 +443,9 @@ static int load_sale_so_far(sqlite3 *db, const char *sale_id, struct sale_so_far
 		s->refunded += json_integer_value(json_object_get(doc, "total"));
 		s->taken -=
 		    json_integer_value(json_object_get(json_object_get(doc, "loyalty"), "earned"));
+		s->given -= json_integer_value(
+		    json_object_get(json_object_get(doc, "loyalty"), "discountPoints"));
+		s->refunded_qty += lines_qty(doc);
 		json_decref(doc);
 	}
 	rc = db_check(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "read a sale's refunds");
@@ -444,10 +461,11 @@ static int fill_refund(sqlite3 *db, json_t *order, const struct store_settings *
 		       size_t whylen)
 {
 	const char *sale_id = json_string_value(json_object_get(order, "refundOf"));
+	struct customers_totals t;
 	struct proto_error err;
 	struct sale_so_far s;
-	json_t *customer;
-	int64_t back = 0, taken;
+	json_t *customer, *loyalty;
+	int64_t back = 0, taken, points, point_value, given = 0;
 	int rc;
 
 	if (!sale_id)
@@ -475,13 +493,26 @@ static int fill_refund(sqlite3 *db, json_t *order, const struct store_settings *
 	    json_integer_value(json_object_get(json_object_get(s.sale, "loyalty"), "earned")),
 	    json_integer_value(json_object_get(s.sale, "total")),
 	    s.refunded + json_integer_value(json_object_get(order, "total")), s.taken);
-	rc = json_object_set(order, "customer", customer);
-	if (rc == 0)
-		rc = json_object_set_new(order, "loyalty",
-					 json_pack("{s:I, s:I}", "earned", (json_int_t)-taken,
-						   "redeemed", (json_int_t)-back));
+	/* A discount paid with points gives them back in proportion too. */
+	if (loyalty_points_discount(s.sale, &points, &point_value))
+		given = loyalty_refund_points_back(
+		    points, json_integer_value(json_object_get(s.sale, "total")),
+		    s.refunded + json_integer_value(json_object_get(order, "total")),
+		    lines_qty(s.sale), s.refunded_qty + lines_qty(order), s.given);
+	loyalty = json_pack("{s:I, s:I}", "earned", (json_int_t)-taken, "redeemed",
+			    (json_int_t)(-(back + given)));
+	rc = loyalty ? json_object_set(order, "customer", customer) : -1;
+	if (rc == 0 && given > 0)
+		rc = json_object_set_new(loyalty, "discountPoints", json_integer(-given));
+	/* The balance after it, as this terminal knows the customer (when it does). */
+	if (rc == 0 && customers_totals(db, json_string_value(customer), &t) == 0)
+		rc = json_object_set_new(loyalty, "balance",
+					 json_integer(t.points + back + given - taken));
 	json_decref(s.sale);
-	return rc < 0 ? -ENOMEM : 0;
+	if (rc == 0)
+		return json_object_set_new(order, "loyalty", loyalty) < 0 ? -ENOMEM : 0;
+	json_decref(loyalty);
+	return -ENOMEM;
 }
 
 int customers_loyalty_fill(sqlite3 *db, json_t *order, char *why, size_t whylen)
@@ -491,7 +522,7 @@ int customers_loyalty_fill(sqlite3 *db, json_t *order, char *why, size_t whylen)
 	struct store_settings set;
 	struct customers_totals t;
 	struct proto_error err;
-	int64_t redeemed = 0, earned;
+	int64_t redeemed = 0, earned, discount_points = 0, point_value;
 	char balance[MONEY_TEXT_MAX];
 	int rc;
 
@@ -500,12 +531,21 @@ int customers_loyalty_fill(sqlite3 *db, json_t *order, char *why, size_t whylen)
 		return rc;
 	if (type && strcmp(type, "refund") == 0)
 		return fill_refund(db, order, &set, why, whylen);
+	if (loyalty_points_discount(order, &discount_points, &point_value) &&
+	    point_value != set.loyalty_point_value) {
+		snprintf(why, whylen,
+			 "redeemPoints: the store's point value changed since the points were "
+			 "taken off (a point was worth %lld, now %lld minor units): ring it up "
+			 "again",
+			 (long long)point_value, (long long)set.loyalty_point_value);
+		return -EINVAL;
+	}
 	if (!id) {
-		if (loyalty_points_paid(order) == 0)
+		if (loyalty_points_paid(order) == 0 && discount_points == 0)
 			return 0;
 		snprintf(why, whylen,
-			 "payments: a points payment needs the customer whose points they are "
-			 "(--customer)");
+			 "%s: points need the customer whose points they are (--customer)",
+			 discount_points ? "redeemPoints" : "payments");
 		return -EINVAL;
 	}
 	rc = customers_totals(db, id, &t);
@@ -518,18 +558,27 @@ int customers_loyalty_fill(sqlite3 *db, json_t *order, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", err.message);
 		return -EINVAL;
 	}
-	if (redeemed > t.points) {
+	if (redeemed + discount_points > t.points) {
 		money_format(t.points * set.loyalty_point_value, balance, sizeof(balance));
-		snprintf(why, whylen,
-			 "payments (points): the customer has %lld points (worth %s), fewer than "
-			 "the %lld this payment redeems",
-			 (long long)t.points, balance, (long long)redeemed);
+		if (redeemed == 0)
+			snprintf(why, whylen,
+				 "redeemPoints: the customer has %lld points on this terminal "
+				 "(worth %s), fewer than the %lld asked",
+				 (long long)t.points, balance, (long long)discount_points);
+		else
+			snprintf(why, whylen,
+				 "payments (points): the customer has %lld points (worth %s), "
+				 "fewer than the %lld this payment redeems%s",
+				 (long long)t.points, balance, (long long)redeemed,
+				 discount_points ? " besides the points taken off" : "");
 		return -EINVAL;
 	}
+	redeemed += discount_points;
 	earned = settings_points_earned(&set, loyalty_paid(order));
 	rc = json_object_set_new(order, "loyalty",
-				 json_pack("{s:I, s:I}", "earned", (json_int_t)earned, "redeemed",
-					   (json_int_t)redeemed));
+				 json_pack("{s:I, s:I, s:I}", "earned", (json_int_t)earned,
+					   "redeemed", (json_int_t)redeemed, "balance",
+					   (json_int_t)(t.points - redeemed + earned)));
 	return rc < 0 ? -ENOMEM : 0;
 }
 

@@ -65,11 +65,15 @@ int customers_show_json(sqlite3 *db, const char *id, int recent, json_t **out);
  * customers_loyalty_fill: before a completed order is stored (sale_commit,
  * in its transaction): a sale naming a `customer` gets `loyalty` {earned:
  * the store's rule on what was paid other than in points, redeemed: its
- * points payments in points}; the redemption must be whole points and no
- * more than the customer's balance here. A refund of a sale that named a
- * customer names it too and gets {earned: minus the points it takes back
- * (in proportion, loyalty_refund_takeback), redeemed: minus points paid
- * back in points}. A points payment without a customer is refused.
+ * points payments in points plus the points of a points discount,
+ * balance: the customer's points after it}; the redemption must be whole
+ * points and no more than the customer's balance here, and a points
+ * discount must be at the store's point value now. A refund of a sale that
+ * named a customer names it too and gets {earned: minus the points it
+ * takes back (in proportion, loyalty_refund_takeback), redeemed: minus
+ * points paid back in points and the points discount given back
+ * (loyalty_refund_points_back, also in discountPoints), balance}. Points
+ * without a customer are refused.
  * -EINVAL (`why` for the cashier), -EIO.
  */
 int customers_loyalty_fill(sqlite3 *db, json_t *order, char *why, size_t whylen);

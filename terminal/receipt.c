@@ -535,11 +535,20 @@ static int render_taxes(struct receipt *r, const json_t *order)
 	}
 }
 
+/* The order discount paid with the customer's points: 1 with *points, else 0. */
+static int points_discount(const json_t *order, int64_t *points)
+{
+	const json_t *d = json_object_get(order, "discount");
+	const char *source = json_string_value(json_object_get(d, "source"));
+
+	return source && strcmp(source, "points") == 0 && get_int(d, "points", points);
+}
+
 static int render_totals(struct receipt *r, const json_t *order)
 {
 	json_t *lines = json_object_get(order, "lines"), *m;
 	char amount[MONEY_TEXT_MAX];
-	int64_t subtotal = 0, discounts = 0;
+	int64_t subtotal = 0, discounts = 0, points, value;
 	size_t i;
 	int rc;
 
@@ -554,6 +563,14 @@ static int render_totals(struct receipt *r, const json_t *order)
 	if (rc == 0 && discounts != 0) {
 		discount_text(r, discounts, amount, sizeof(amount));
 		rc = emit_lr(r, RECEIPT_PLAIN, "Discounts", amount);
+	}
+	if (rc == 0 && points_discount(order, &points) &&
+	    get_int(json_object_get(order, "discount"), "value", &value)) {
+		char left[48];
+
+		snprintf(left, sizeof(left), "  %lld points", (long long)points);
+		discount_text(r, value, amount, sizeof(amount));
+		rc = emit_lr(r, RECEIPT_PLAIN, left, amount);
 	}
 	if (rc == 0)
 		rc = render_taxes(r, order);
@@ -631,6 +648,34 @@ static int render_payments(struct receipt *r, const json_t *order)
 	return rc;
 }
 
+/*
+ * The customer's points when the order names one: earned and redeemed on a
+ * sale, taken back and given back on a refund, and the balance after it as
+ * the till knew it then (loyalty.balance), so a reprint shows the same.
+ */
+static int render_loyalty(struct receipt *r, const json_t *order)
+{
+	const json_t *l = json_object_get(order, "loyalty");
+	char text[32];
+	int64_t v;
+	int rc;
+
+	if (!get_str(order, "customer") || !json_is_object(l))
+		return 0;
+	snprintf(text, sizeof(text), "%lld", (long long)abs64(opt_int(l, "earned")));
+	rc = emit_lr(r, RECEIPT_PLAIN, r->refund ? "Points taken back" : "Points earned", text);
+	if (rc == 0) {
+		snprintf(text, sizeof(text), "%lld", (long long)abs64(opt_int(l, "redeemed")));
+		rc = emit_lr(r, RECEIPT_PLAIN, r->refund ? "Points given back" : "Points redeemed",
+			     text);
+	}
+	if (rc == 0 && get_int(l, "balance", &v)) {
+		snprintf(text, sizeof(text), "%lld", (long long)v);
+		rc = emit_lr(r, RECEIPT_PLAIN, "Points balance", text);
+	}
+	return rc;
+}
+
 int receipt_render(const json_t *order, const struct receipt_head *head, struct receipt **out,
 		   char *why, size_t whylen)
 {
@@ -668,6 +713,8 @@ int receipt_render(const json_t *order, const struct receipt_head *head, struct 
 		rc = render_totals(r, order);
 	if (rc == 0)
 		rc = render_payments(r, order);
+	if (rc == 0)
+		rc = render_loyalty(r, order);
 	if (rc == 0)
 		rc = put_line(r, RECEIPT_PLAIN, strdup(""), NULL);
 	if (rc == 0) {

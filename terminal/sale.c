@@ -6,6 +6,8 @@
 #include "order_effects.h"
 #include "db.h"
 #include "journal.h"
+#include "loyalty.h"
+#include "money.h"
 #include "order.h"
 #include "orders.h"
 #include "outbox.h"
@@ -104,10 +106,84 @@ json_t *sale_op(const struct sale_who *who, const char *kind, const char *order_
 	return op_new(who, kind, order_id, rev, now, payload);
 }
 
+/*
+ * opts->redeem_points of the customer's points off the order, as an amount
+ * order discount marked as paid with points (loyalty_points_discount_mark).
+ * The balance is checked here for a quick answer, and again when the sale
+ * is stored (customers_loyalty_fill, in its transaction).
+ */
+static int redeem_points(sqlite3 *db, json_t *order, const struct sale_opts *opts,
+			 const struct store_settings *set, char *why, size_t whylen)
+{
+	struct pricing_discount d = {PRICING_DISCOUNT_AMOUNT, 0};
+	struct customers_totals t;
+	struct proto_error err;
+	int64_t n = opts->redeem_points, base;
+	char worth[MONEY_TEXT_MAX], most[MONEY_TEXT_MAX];
+	int rc;
+
+	if (opts->discount.kind != PRICING_DISCOUNT_NONE) {
+		snprintf(why, whylen,
+			 "redeemPoints: points are taken off as the order discount, so they "
+			 "cannot be combined with another order discount (give one or the "
+			 "other)");
+		return -EINVAL;
+	}
+	if (!opts->customer) {
+		snprintf(why, whylen,
+			 "redeemPoints: the points are a customer's: name the customer "
+			 "(customer, --customer)");
+		return -EINVAL;
+	}
+	if (n < 1 || n > PROTO_INT_MAX || set->loyalty_point_value < 1 ||
+	    set->loyalty_point_value > MONEY_MAX / n) {
+		snprintf(why, whylen,
+			 "redeemPoints: %lld is not a number of points this order can take "
+			 "(expected a whole number from 1)",
+			 (long long)n);
+		return -EINVAL;
+	}
+	d.value = n * set->loyalty_point_value;
+	/* What an order discount applies to: the lines after their own discounts, before tax. */
+	base = json_integer_value(json_object_get(order, "total"));
+	if (set->price_mode == PRICING_EXCLUSIVE)
+		base -= json_integer_value(json_object_get(order, "taxTotal"));
+	if (d.value > base) {
+		money_format(d.value, worth, sizeof(worth));
+		money_format(base, most, sizeof(most));
+		snprintf(why, whylen,
+			 "redeemPoints: %lld points are worth %s, more than the order comes to "
+			 "(%s%s)",
+			 (long long)n, worth, most,
+			 set->price_mode == PRICING_EXCLUSIVE ? " before tax" : "");
+		return -EINVAL;
+	}
+	rc = customers_totals(db, opts->customer, &t);
+	if (rc == -ENOENT) {
+		snprintf(why, whylen, "customer: %s is not a customer this terminal knows",
+			 opts->customer);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	if (n > t.points) {
+		snprintf(why, whylen,
+			 "redeemPoints: the customer has %lld points on this terminal, fewer "
+			 "than the %lld asked",
+			 (long long)t.points, (long long)n);
+		return -EINVAL;
+	}
+	if (order_set_discount(order, -1, &d, MONEY_RATE_MAX, &err) < 0) {
+		snprintf(why, whylen, "redeemPoints: %s", err.message);
+		return -EINVAL;
+	}
+	return loyalty_points_discount_mark(order, n, set->loyalty_point_value) < 0 ? -ENOMEM : 0;
+}
+
 /* The discounts of a sale, priced; then authorize sees what the order needs. */
-static int discount_order(json_t *order, const struct sale_opts *opts,
-			  const struct sale_line_req *lines, int nlines, int *refused, char *why,
-			  size_t whylen)
+static int discount_order(sqlite3 *db, json_t *order, const struct sale_opts *opts,
+			  const struct store_settings *set, const struct sale_line_req *lines,
+			  int nlines, int *refused, char *why, size_t whylen)
 {
 	struct staff_needs needs;
 	struct proto_error err;
@@ -126,6 +202,11 @@ static int discount_order(json_t *order, const struct sale_opts *opts,
 	    order_set_discount(order, -1, &opts->discount, MONEY_RATE_MAX, &err) < 0) {
 		snprintf(why, whylen, "order discount: %s", err.message);
 		return -EINVAL;
+	}
+	if (opts && opts->redeem_points) {
+		rc = redeem_points(db, order, opts, set, why, whylen);
+		if (rc < 0)
+			return rc;
 	}
 	if (!opts || !opts->authorize)
 		return 0;
@@ -223,7 +304,7 @@ static int build_order(sqlite3 *db, const struct sale_opts *opts, const struct s
 		rc = -EINVAL;
 		goto fail;
 	}
-	rc = discount_order(order, opts, lines, nlines, refused, why, whylen);
+	rc = discount_order(db, order, opts, &settings, lines, nlines, refused, why, whylen);
 	if (rc < 0)
 		goto fail;
 	if (opts && opts->customer &&
@@ -384,35 +465,59 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 	return commit_at(db, who, order, kind, amount, 1, out, why, whylen);
 }
 
-int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
-		const char *order_id, const struct sale_pay_req *pays, int npays,
-		struct sale_result *out, char *why, size_t whylen)
+/*
+ * This terminal's stored cart `order_id`, to `verb` ("pay", "change"):
+ * 0 with *order (the caller's) and *rev, or -ENOENT, -EPERM (another
+ * terminal's, or released), -EALREADY (completed or voided), -EIO, `why`
+ * saying which.
+ */
+static int load_cart(sqlite3 *db, const struct sale_who *who, const char *order_id,
+		     const char *verb, json_t **order, int64_t *rev, char *why, size_t whylen)
 {
-	struct store_settings settings;
-	struct staff_needs needs;
 	char owner[40], status[16];
-	json_t *order = NULL;
-	int64_t rev;
 	int rc, released;
 
-	memset(out, 0, sizeof(*out));
-	snprintf(why, whylen, "the terminal's database failed");
-	snprintf(out->order_id, sizeof(out->order_id), "%s", order_id);
-	rc = term_orders_load(db, order_id, &order, owner, &rev, status, &released);
+	*order = NULL;
+	rc = term_orders_load(db, order_id, order, owner, rev, status, &released);
 	if (rc == -ENOENT)
 		snprintf(why, whylen, "this terminal has no order %s", order_id);
 	if (rc < 0)
 		return rc;
 	if (strcmp(owner, who->terminal_id) != 0 || released) {
 		snprintf(why, whylen,
-			 "order %s is %s: claim it first (tillnet-term claim), then pay it here",
-			 order_id, released ? "released for any terminal" : "another terminal's");
+			 "order %s is %s: claim it first (tillnet-term claim), then %s it here",
+			 order_id, released ? "released for any terminal" : "another terminal's",
+			 verb);
 		rc = -EPERM;
 	} else if (strcmp(status, "completed") == 0 || strcmp(status, "voided") == 0) {
-		snprintf(why, whylen, "order %s is %s already", order_id, status);
+		snprintf(why, whylen, "order %s is %s already: only an open cart can be %s",
+			 order_id, status, strcmp(verb, "pay") == 0 ? "paid" : "changed");
 		rc = -EALREADY;
 	}
-	if (rc == 0 && opts && opts->authorize) {
+	if (rc < 0) {
+		json_decref(*order);
+		*order = NULL;
+	}
+	return rc;
+}
+
+int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+		const char *order_id, const struct sale_pay_req *pays, int npays,
+		struct sale_result *out, char *why, size_t whylen)
+{
+	struct store_settings settings;
+	struct staff_needs needs;
+	json_t *order = NULL;
+	int64_t rev;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(why, whylen, "the terminal's database failed");
+	snprintf(out->order_id, sizeof(out->order_id), "%s", order_id);
+	rc = load_cart(db, who, order_id, "pay", &order, &rev, why, whylen);
+	if (rc < 0)
+		return rc;
+	if (opts && opts->authorize) {
 		/* Its discounts were allowed when it was parked, maybe by someone else. */
 		staff_op_needs(PROTO_OP_ORDER_PUT, order, &needs);
 		rc = opts->authorize(opts->ctx, &needs);
@@ -435,6 +540,31 @@ int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts 
 	return commit_at(db, who, order, JOURNAL_KIND_SALE,
 			 json_integer_value(json_object_get(order, "total")), rev + 1, out, why,
 			 whylen);
+}
+
+int sale_edit(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+	      const char *order_id, const struct sale_line_req *lines, int nlines,
+	      struct sale_result *out, char *why, size_t whylen)
+{
+	json_t *stored = NULL, *order = NULL;
+	int64_t rev, created_at;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(why, whylen, "the terminal's database failed");
+	snprintf(out->order_id, sizeof(out->order_id), "%s", order_id);
+	rc = load_cart(db, who, order_id, "change", &stored, &rev, why, whylen);
+	if (rc < 0)
+		return rc;
+	created_at = json_integer_value(json_object_get(stored, "createdAt"));
+	json_decref(stored);
+	/* A new cart in all but its id and start: priced and authorized before the transaction. */
+	rc = build_order(db, opts, lines, nlines, NULL, 0, 1, created_at, &order, &out->refused,
+			 why, whylen);
+	if (rc < 0)
+		return rc;
+	/* commit_at checks, in its transaction, that the cart is still at `rev` and open. */
+	return commit_at(db, who, order, NULL, 0, rev + 1, out, why, whylen);
 }
 
 int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,

@@ -32,6 +32,14 @@ struct sale_opts {
 	int (*authorize)(void *ctx, const struct staff_needs *needs);
 	void *ctx;
 	const char *customer; /* the customer's id (customers.h); NULL: none named */
+	/*
+	 * Points of the customer's taken off the order as an amount order
+	 * discount (docs/pos.md, "Points as a discount"); 0: none. Needs
+	 * `customer`, no other order discount, no more than the customer's
+	 * balance here nor than the order comes to (before tax when prices are
+	 * before tax). Not capped by the discount ceiling.
+	 */
+	int64_t redeem_points;
 };
 
 struct sale_pay_req {
@@ -104,6 +112,20 @@ int sale_commit(sqlite3 *db, const struct sale_who *who, json_t *order, const ch
 int sale_finish(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
 		const char *order_id, const struct sale_pay_req *pays, int npays,
 		struct sale_result *out, char *why, size_t whylen);
+
+/*
+ * sale_edit: replace the lines (and the order discount, points and
+ * customer, from `opts`) of this terminal's stored cart `order_id` (one
+ * parked here, or claimed from another terminal), priced again from the
+ * current catalog and settings and authorized like a new cart, and store
+ * it parked at its next revision with its order.put op, in one
+ * transaction. Errors as sale_ring_up, and -EPERM (not this terminal's, or
+ * released: claim it first), -EALREADY (completed or voided, or changed
+ * meanwhile). Nothing is stored on error.
+ */
+int sale_edit(sqlite3 *db, const struct sale_who *who, const struct sale_opts *opts,
+	      const char *order_id, const struct sale_line_req *lines, int nlines,
+	      struct sale_result *out, char *why, size_t whylen);
 
 /*
  * sale_release: release this terminal's parked order `order_id` so another

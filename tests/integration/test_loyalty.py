@@ -64,7 +64,8 @@ def test_a_customer_made_offline_is_found_elsewhere_and_earns_by_the_rule(world)
     # 2 coffees at 2.50 = 5.00 in cash: 5 whole units, 2 points each.
     sale = sell(t1, "LC-1001", "COF:2")
     assert sale["order"]["customer"] == ann["id"]
-    assert sale["order"]["loyalty"] == {"earned": 10, "redeemed": 0}
+    # balance: the customer's points after the sale, as this till knew them (the receipt's).
+    assert sale["order"]["loyalty"] == {"earned": 10, "redeemed": 0, "balance": 10}
     seen = show(t1, "ann@example.com")
     assert (seen["points"], seen["lifetimeSpend"], seen["tier"]) == (10, 500, "Bronze")
     assert seen["ledger"][0]["receipt"] == sale["receipt"]
@@ -81,14 +82,14 @@ def test_a_customer_made_offline_is_found_elsewhere_and_earns_by_the_rule(world)
 
     # T2 sells to her by card: 5.00 more makes 10.00 of lifetime spend, Silver.
     more = sell(t2, "LC-1001", "WAT:5", pay=("card:AUTH-1",))
-    assert more["order"]["loyalty"] == {"earned": 10, "redeemed": 0}
+    assert more["order"]["loyalty"] == {"earned": 10, "redeemed": 0, "balance": 20}
     now = show(t2, "LC-1001")
     assert (now["points"], now["lifetimeSpend"], now["tier"]) == (20, 1000, "Silver")
 
     # A refund of one coffee takes back half of the 10 points that sale earned.
     back = term_json(t1, "refund", sale["receipt"], "--line", "1:1", "--pay", "cash")
     assert back["order"]["customer"] == ann["id"]
-    assert back["order"]["loyalty"] == {"earned": -5, "redeemed": 0}
+    assert (back["order"]["loyalty"]["earned"], back["order"]["loyalty"]["redeemed"]) == (-5, 0)
 
     # An edit on T2 reaches T1 (the later edit wins on both).
     term(t2, "customer", "edit", ann["id"], "--email", "ann.smith@example.com")
@@ -121,7 +122,7 @@ def test_two_terminals_offline_redeem_the_same_points_merged_and_flagged(world):
     for t in (t1, t2):
         out = sell(t, "LC-2002", "WAT:1", pay=("points=1.00",))
         assert out["order"]["payments"][0]["tender"] == "points"
-        assert out["order"]["loyalty"] == {"earned": 0, "redeemed": 20}
+        assert out["order"]["loyalty"] == {"earned": 0, "redeemed": 20, "balance": 0}
         assert show(t, bob["id"])["points"] == 0
     # A third redemption is more than T1 knows he has: refused, nothing stored.
     before = t1.db_rows("SELECT count(*) FROM orders")

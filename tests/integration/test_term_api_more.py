@@ -185,7 +185,7 @@ def test_customers_offline_earn_and_pay_with_points_then_the_hub(world):
         "payments": [{"tender": "cash"}]})
     assert status == 201, sale
     assert sale["order"]["customer"] == cid
-    assert sale["order"]["loyalty"] == {"earned": 10, "redeemed": 0}
+    assert sale["order"]["loyalty"] == {"earned": 10, "redeemed": 0, "balance": 10}
     status, seen = api(till, "GET", "/api/v1/customers/%s" % cid)
     assert status == 200, seen
     assert (seen["points"], seen["lifetimeSpend"], seen["tier"]) == (10, 500, "Bronze"), seen
@@ -198,7 +198,7 @@ def test_customers_offline_earn_and_pay_with_points_then_the_hub(world):
     assert status == 201, paid
     assert [(p["tender"], p["amount"]) for p in paid["order"]["payments"]] == [
         ("points", 50), ("cash", 50)]
-    assert paid["order"]["loyalty"] == {"earned": 0, "redeemed": 10}
+    assert paid["order"]["loyalty"] == {"earned": 0, "redeemed": 10, "balance": 0}
     assert api(till, "GET", "/api/v1/customers/%s" % cid)[1]["points"] == 0
     # No points left, and points need a customer: refused, nothing stored.
     before = stored(till)

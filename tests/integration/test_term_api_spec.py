@@ -268,6 +268,8 @@ def signed_out_requests(ids):
                                          "payments": cash}),
         "parkCart": ("/api/v1/carts", {"lines": [{"code": "COF", "qty": 1000}]}),
         "payCart": ("/api/v1/orders/%s/pay" % ids["cart"], {"payments": cash}),
+        "editCart": ("/api/v1/orders/%s" % ids["cart"], {"lines": [{"code": "COF",
+                                                                    "qty": 1000}]}),
         "releaseOrder": ("/api/v1/orders/%s/release" % ids["cart"],
                          {"approvePin": MANAGER_PIN}),
         "voidCart": ("/api/v1/orders/%s/void" % ids["cart"], {"reason": "customer left"}),
@@ -349,9 +351,20 @@ def test_every_operation_answers_as_documented(world):
     assert [c["orderId"] for c in carts] == [cart["orderId"]], carts
     view = call("getOrder", "/api/v1/orders/%s" % cart["orderId"], expect=200)
     assert view["status"] == "parked" and view["released"] is False, view
+    edited = call("editCart", "/api/v1/orders/%s" % cart["orderId"], {
+        "lines": [{"code": "WAT", "qty": 1000}, {"code": "CRO", "qty": 2000}]}, expect=201)
+    assert edited["total"] == 460 and edited["receipt"] is None, edited
+    edited = call("editCart", "/api/v1/orders/%s" % cart["orderId"],
+                  {"lines": [{"code": "CRO", "qty": 2000}]}, expect=201)
+    assert call("getOrder", "/api/v1/orders/%s" % cart["orderId"], expect=200)["rev"] == 3
     paid = call("payCart", "/api/v1/orders/%s/pay" % cart["orderId"],
                 {"payments": [{"tender": "cash", "amount": 500}]}, expect=201)
     assert paid["change"] == 140 and paid["order"]["status"] == "completed", paid
+    out = call("editCart", "/api/v1/orders/%s" % cart["orderId"],
+               {"lines": [{"code": "CRO", "qty": 1000}]}, expect=409)
+    assert out["error"]["code"] == "not-open", out
+    call("editCart", "/api/v1/orders/%s" % NO_SUCH_ID, {"lines": [{"code": "CRO", "qty": 1000}]},
+         expect=404)
 
     # Release (a cashier needs a manager), claim it back through the hub.
     other = call("parkCart", "/api/v1/carts", {"lines": [{"code": "WAT", "qty": 3000}]},

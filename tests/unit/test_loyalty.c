@@ -73,6 +73,63 @@ static void test_refund_takes_back_in_proportion(void **state)
 	assert_int_equal(loyalty_refund_takeback(1LL << 52, 1LL << 52, 1LL << 51, 0), 1LL << 51);
 }
 
+static json_t *doc(const char *text);
+
+static void test_points_discount_goes_back_in_proportion(void **state)
+{
+	/*
+	 * {points, sale total, refunded in all, sold qty, refunded qty, given
+	 * before, back now}: by money while the sale had a total, by quantity
+	 * when the points paid for all of it, the rest with the last refund.
+	 */
+	static const int64_t rows[][7] = {
+	    {0, 1000, 500, 2000, 1000, 0, 0},	     /* no points discount */
+	    {200, 1000, 500, 2000, 1000, 0, 100},    /* half the money: half the points */
+	    {200, 1000, 1000, 2000, 2000, 100, 100}, /* the rest */
+	    {7, 300, 100, 3000, 1000, 0, 2},	     /* thirds: 2.33 → 2 */
+	    {7, 300, 200, 3000, 2000, 2, 3},	     /* 4.67 → 5 in all */
+	    {7, 300, 300, 3000, 3000, 5, 2},	     /* exactly what is left */
+	    {7, 300, 299, 3000, 3000, 5, 2},	     /* nothing left by quantity: all of it */
+	    {1, 200, 100, 2000, 1000, 0, 1},	     /* half a point rounds away from zero */
+	    {300, 0, 0, 3000, 1000, 0, 100},	     /* all paid with points: by quantity */
+	    {300, 0, 0, 3000, 3000, 100, 200},	     /* the last of it */
+	    {300, 0, 0, 3000, 3000, 300, 0},	     /* nothing left to give */
+	    {50, 1000, 1200, 2000, 2000, 60, 0},     /* over-given before (two tills): none */
+	    {1LL << 52, 1LL << 52, 1LL << 51, 2000, 1000, 0, 1LL << 51}, /* no overflow */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const int64_t *r = rows[i];
+
+		assert_int_equal(loyalty_refund_points_back(r[0], r[1], r[2], r[3], r[4], r[5]),
+				 r[6]);
+	}
+}
+
+static void test_points_discount_marked(void **state)
+{
+	int64_t points = -1, value = -1;
+	json_t *o;
+
+	(void)state;
+	o = doc("{\"discount\": {\"kind\": \"amount\", \"value\": 150}}");
+	assert_int_equal(loyalty_points_discount(o, &points, &value), 0);
+	assert_int_equal(loyalty_points_discount_mark(o, 29, 5), -EINVAL); /* 145, not 150 */
+	assert_int_equal(loyalty_points_discount_mark(o, 30, 5), 0);
+	assert_int_equal(loyalty_points_discount(o, &points, &value), 1);
+	assert_int_equal(points, 30);
+	assert_int_equal(value, 5);
+	json_decref(o);
+	o = doc("{\"discount\": {\"kind\": \"percent\", \"value\": 1000}}");
+	assert_int_equal(loyalty_points_discount_mark(o, 1000, 1), -EINVAL);
+	json_decref(o);
+	o = doc("{}");
+	assert_int_equal(loyalty_points_discount_mark(o, 1, 1), -EINVAL);
+	assert_int_equal(loyalty_points_discount(o, &points, &value), 0);
+	json_decref(o);
+}
+
 static void test_tiers_by_lifetime_spend(void **state)
 {
 	struct store_settings s;
@@ -150,6 +207,57 @@ static void test_loyalty_member_checked(void **state)
 	    {"{\"type\": \"refund\", \"customer\": \"x\", \"loyalty\": {\"earned\": 3, "
 	     "\"redeemed\": 0}}",
 	     "payload.loyalty.earned"},
+	    /* A discount paid with points: 30 points at 5 is 150 off. */
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}}",
+	     NULL},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}, \"loyalty\": "
+	     "{\"earned\": 4, \"redeemed\": 30, \"balance\": 10}}",
+	     NULL},
+	    /* ... and 20 more paid as a tender of 1.00: 50 redeemed in all. */
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}, \"payments\": "
+	     "[{\"tender\": \"points\", \"amount\": 100}], \"loyalty\": {\"earned\": 0, "
+	     "\"redeemed\": 50}}",
+	     NULL},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}, \"loyalty\": "
+	     "{\"earned\": 4, \"redeemed\": 0}}",
+	     "payload.loyalty.redeemed"},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 100, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}}",
+	     "payload.discount.value"},
+	    {"{\"discount\": {\"kind\": \"amount\", \"value\": 150, \"source\": \"points\", "
+	     "\"points\": 30, \"pointValue\": 5}}",
+	     "payload.customer"},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"percent\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30, \"pointValue\": 5}}",
+	     "payload.discount.kind"},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 30.0, \"pointValue\": 5}}",
+	     "payload.discount.points"},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"points\", \"points\": 150}}",
+	     "payload.discount.pointValue"},
+	    {"{\"customer\": \"x\", \"discount\": {\"kind\": \"amount\", \"value\": 150, "
+	     "\"source\": \"voucher\"}}",
+	     "payload.discount.source"},
+	    {"{\"customer\": \"x\", \"lines\": [{}, {\"discount\": {\"kind\": \"amount\", "
+	     "\"value\": 5, \"source\": \"points\", \"points\": 1, \"pointValue\": 5}}]}",
+	     "payload.lines[1].discount.source"},
+	    {"{\"type\": \"refund\", \"customer\": \"x\", \"loyalty\": {\"earned\": -1, "
+	     "\"redeemed\": -12, \"discountPoints\": -10}}",
+	     NULL},
+	    {"{\"type\": \"refund\", \"customer\": \"x\", \"loyalty\": {\"earned\": -1, "
+	     "\"redeemed\": -2, \"discountPoints\": -10}}",
+	     "payload.loyalty.discountPoints"},
+	    {"{\"customer\": \"x\", \"loyalty\": {\"earned\": 1, \"redeemed\": 0, "
+	     "\"discountPoints\": 0}}",
+	     "payload.loyalty.discountPoints"},
+	    {"{\"customer\": \"x\", \"loyalty\": {\"earned\": 1, \"redeemed\": 0, "
+	     "\"balance\": \"7\"}}",
+	     "payload.loyalty.balance"},
 	};
 
 	(void)state;
@@ -260,6 +368,8 @@ int main(void)
 	    cmocka_unit_test(test_points_earned_by_the_rule),
 	    cmocka_unit_test(test_redemption_is_whole_points),
 	    cmocka_unit_test(test_refund_takes_back_in_proportion),
+	    cmocka_unit_test(test_points_discount_goes_back_in_proportion),
+	    cmocka_unit_test(test_points_discount_marked),
 	    cmocka_unit_test(test_tiers_by_lifetime_spend),
 	    cmocka_unit_test(test_ledger_entry_of_an_order),
 	    cmocka_unit_test(test_loyalty_member_checked),

@@ -397,6 +397,76 @@ static void test_order_discount(void **state)
 	}
 }
 
+/*
+ * --- points taken off as the order discount (docs/pos.md, "Points as a
+ * discount"): an amount order discount, so it lowers what is taxed ---
+ */
+
+struct points_case {
+	enum pricing_mode mode;
+	int n;
+	int64_t price[3], rate[3], line_off[3];
+	int64_t worth; /* points × pointValue */
+	const char *field;
+	int64_t tax_total, total;
+};
+
+static void test_points_discount_lowers_the_tax(void **state)
+{
+	static const struct points_case cases[] = {
+	    /* 12.00 with 2.00 of points: 10.00 holds 1.67 of tax, not 2.00 */
+	    {INCL, 1, {1200}, {2000}, {0}, 200, NULL, 167, 1000},
+	    {INCL, 1, {1200}, {2000}, {0}, 0, NULL, 200, 1200}, /* without */
+	    /* shared 3.75 / 1.25 over 30.00 at 20 % and 10.00 at 0 % */
+	    {INCL, 2, {3000, 1000}, {2000, 0}, {0}, 500, NULL, 438, 3500},
+	    /* 10 % off each rate: 7 % and 20 % */
+	    {INCL, 2, {1070, 1200}, {700, 2000}, {0}, 227, NULL, 243, 2043},
+	    /* before tax: 10.00 less 2.00 is 8.00, plus 1.60 of tax */
+	    {EXCL, 1, {1000}, {2000}, {0}, 200, NULL, 160, 960},
+	    {EXCL, 2, {1000, 500}, {2000, 2000}, {0}, 300, NULL, 240, 1440},
+	    /* all of it: nothing is taxed */
+	    {INCL, 1, {1000}, {2000}, {0}, 1000, NULL, 0, 0},
+	    /* after a line's own 1.00 off, 9.00 is all the points can take */
+	    {INCL, 1, {1000}, {2000}, {100}, 900, NULL, 0, 0},
+	    {INCL, 1, {1000}, {2000}, {100}, 901, "discount.value", 0, 0},
+	    /* before tax, no more than the lines before tax */
+	    {EXCL, 1, {1000}, {2000}, {0}, 1001, "discount.value", 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(cases); i++) {
+		const struct points_case *c = &cases[i];
+		struct pricing_order o = order_of(c->mode, 10000);
+		struct pricing_line l[3];
+		struct proto_error err;
+		int64_t tax = 0, total = 0;
+		int rc;
+
+		for (int j = 0; j < c->n; j++) {
+			l[j] = line_of(c->price[j], 1000, c->rate[j]);
+			if (c->line_off[j])
+				l[j].discount = (struct pricing_discount){DAMT, c->line_off[j]};
+		}
+		if (c->worth)
+			o.discount = (struct pricing_discount){DAMT, c->worth};
+		rc = pricing_compute(&o, l, c->n, &err);
+		rows_checked++;
+		if (c->field) {
+			check_error("points discount", i, rc, &err, BAD_FIELD, c->field);
+			continue;
+		}
+		check_ok("points discount", i, rc, &err);
+		for (int j = 0; j < c->n; j++) {
+			tax += l[j].tax;
+			total += l[j].total;
+		}
+		check_eq("points discount", i, "tax total", o.tax_total, c->tax_total);
+		check_eq("points discount", i, "total", o.total, c->total);
+		check_eq("points discount", i, "lines' tax", tax, c->tax_total);
+		check_eq("points discount", i, "lines' total", total, c->total);
+	}
+}
+
 /* --- tax on one line, prices inclusive or exclusive --- */
 
 struct tax_case {
@@ -1582,6 +1652,7 @@ int main(void)
 	    cmocka_unit_test(test_gross),
 	    cmocka_unit_test(test_line_discount),
 	    cmocka_unit_test(test_order_discount),
+	    cmocka_unit_test(test_points_discount_lowers_the_tax),
 	    cmocka_unit_test(test_tax),
 	    cmocka_unit_test(test_rates),
 	    cmocka_unit_test(test_compute_errors),
