@@ -216,12 +216,11 @@ void api_respond_failure(struct http_response *res, int rc, const struct sale_re
 }
 
 /*
- * The body of a sale or a cart: lines, payments (a sale), print, discount,
- * redeemPoints, customer (resolved into `customer`), and who acts (`a`).
- * 0, or -1 with `res` answered.
+ * What a cart may carry beyond its lines: discount, redeemPoints and
+ * customer (resolved into `customer`). 0, or -1 with `res` answered.
  */
-static int cart_body(struct term_api *api, json_t *body, int pays, struct till_req *t,
-		     struct customer *customer, struct api_acting *a, struct http_response *res)
+static int cart_extras(struct term_api *api, json_t *body, struct till_req *t,
+		       struct customer *customer, struct http_response *res)
 {
 	json_t *d = json_object_get(body, "discount"),
 	       *points = json_object_get(body, "redeemPoints");
@@ -229,9 +228,6 @@ static int cart_body(struct term_api *api, json_t *body, int pays, struct till_r
 	char why[512];
 	int rc;
 
-	if (parse_lines(body, t, 1, res) < 0 || (pays && parse_pays(body, t, res) < 0) ||
-	    parse_print(body, t, res) < 0)
-		return -1;
 	if (d && parse_discount(d, "discount", &t->opts.discount, res) < 0)
 		return -1;
 	if (points && (!json_is_integer(points) || json_integer_value(points) < 1 ||
@@ -240,10 +236,6 @@ static int cart_body(struct term_api *api, json_t *body, int pays, struct till_r
 		return -1;
 	}
 	t->opts.redeem_points = points ? json_integer_value(points) : 0;
-	if (api_acting_begin(api, body, res, a) < 0)
-		return -1;
-	t->opts.authorize = api_authorize;
-	t->opts.ctx = a;
 	if (json_object_get(body, "customer") && !cust) {
 		bad(res, "customer", "a customer's id, card, phone or e-mail, as a string");
 		return -1;
@@ -256,6 +248,23 @@ static int cart_body(struct term_api *api, json_t *body, int pays, struct till_r
 		}
 		t->opts.customer = customer->id;
 	}
+	return 0;
+}
+
+/*
+ * The body of a sale or a cart: lines, payments (a sale), print, the
+ * extras above, and who acts (`a`). 0, or -1 with `res` answered.
+ */
+static int cart_body(struct term_api *api, json_t *body, int pays, struct till_req *t,
+		     struct customer *customer, struct api_acting *a, struct http_response *res)
+{
+	if (parse_lines(body, t, 1, res) < 0 || (pays && parse_pays(body, t, res) < 0) ||
+	    parse_print(body, t, res) < 0 || cart_extras(api, body, t, customer, res) < 0)
+		return -1;
+	if (api_acting_begin(api, body, res, a) < 0)
+		return -1;
+	t->opts.authorize = api_authorize;
+	t->opts.ctx = a;
 	return 0;
 }
 
@@ -340,15 +349,17 @@ out:
 }
 
 /*
- * POST /api/v1/carts/price {lines, discount?}: the priced cart and what it
- * needs of the person at the till, stored nowhere.
+ * POST /api/v1/carts/price {lines, discount?, customer?, redeemPoints?}:
+ * the priced cart and what it needs of the person at the till, stored
+ * nowhere.
  */
 static void price_cart(struct term_api *api, const struct http_request *req,
 		       struct http_response *res)
 {
 	struct till_req *t = calloc(1, sizeof(*t));
 	struct staff_needs needs;
-	json_t *body = NULL, *d, *order = NULL, *perms;
+	struct customer customer;
+	json_t *body = NULL, *order = NULL, *perms;
 	char why[512];
 	int rc;
 
@@ -357,14 +368,13 @@ static void price_cart(struct term_api *api, const struct http_request *req,
 		return;
 	}
 	body = http_body_object(req, res, "lines");
-	if (!body || parse_lines(body, t, 1, res) < 0)
-		goto out;
-	d = json_object_get(body, "discount");
-	if (d && parse_discount(d, "discount", &t->opts.discount, res) < 0)
+	if (!body || parse_lines(body, t, 1, res) < 0 ||
+	    cart_extras(api, body, t, &customer, res) < 0)
 		goto out;
 	rc = sale_price(api->db, &t->opts, t->lines, t->nlines, &order, why, sizeof(why));
 	if (rc < 0) {
-		api_fail(res, rc == -ENOENT ? -EINVAL : rc, rc == -ENOENT ? "lines" : NULL, why);
+		api_fail(res, rc == -ENOENT || failed_field(rc, why) ? -EINVAL : rc,
+			 failed_field(rc, why), why);
 		goto out;
 	}
 	staff_op_needs(PROTO_OP_ORDER_PUT, order, &needs);

@@ -446,8 +446,12 @@ int sale_price(sqlite3 *db, const struct sale_opts *opts, const struct sale_line
 	struct sale_opts unchecked = {0};
 	int refused = 0, rc;
 
-	if (opts)
-		unchecked.discount = opts->discount; /* priced, not authorized */
+	if (opts) {
+		/* Priced (the points and the customer too), not authorized. */
+		unchecked.discount = opts->discount;
+		unchecked.customer = opts->customer;
+		unchecked.redeem_points = opts->redeem_points;
+	}
 	snprintf(why, whylen, "the terminal's database failed");
 	rc = build_order(db, &unchecked, lines, nlines, NULL, 0, 1, db_now_ms(), out, &refused, why,
 			 whylen);

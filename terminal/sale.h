@@ -81,7 +81,7 @@ int sale_ring_up(sqlite3 *db, const struct sale_who *who, const struct sale_opts
 		 int npays, int park, struct sale_result *out, char *why, size_t whylen);
 
 /*
- * sale_price: the order `lines` and opts' discount make, priced as
+ * sale_price: the order `lines`, opts' discount and points make, priced as
  * sale_ring_up would (the store's price mode, the discounts) but neither
  * authorized nor stored: what a cashier screen shows while the cart grows.
  * *out is the caller's. Errors as sale_ring_up, without -EPERM.

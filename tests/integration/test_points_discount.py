@@ -143,6 +143,15 @@ def test_bad_redemptions_are_refused_naming_the_field(world):
         status, out = api(till, "POST", "/api/v1/sales", body)
         assert status == 400 and error(out) == ("bad-field", "redeemPoints"), (body, out)
     assert till.db_rows("SELECT count(*) FROM orders") == before
+    # The screen prices the cart with the points before it is stored.
+    price = {"lines": [{"code": "COF", "qty": 1000}], "customer": "LC-3", "redeemPoints": 10}
+    status, out = api(till, "POST", "/api/v1/carts/price", price)
+    assert status == 200 and out["order"]["total"] == 200, out
+    assert out["order"]["discount"]["source"] == "points" and out["needs"]["permissions"] == []
+    for body in (dict(price, redeemPoints=11), {k: v for k, v in price.items()
+                                                if k != "customer"}):
+        status, out = api(till, "POST", "/api/v1/carts/price", body)
+        assert status == 400 and error(out) == ("bad-field", "redeemPoints"), (body, out)
     status, cart = api(till, "POST", "/api/v1/carts",
                        {"lines": [{"code": "COF", "qty": 1000}], "customer": "LC-3",
                         "redeemPoints": 10})
