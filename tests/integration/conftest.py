@@ -1142,9 +1142,10 @@ def _world_upstream(self, name="upstream", start=True, **kwargs):
 _add_methods(World, type("_WorldUpstream", (), {"upstream": _world_upstream}))
 
 
-def make_test_tls(directory, name="upstream"):
+def make_test_tls(directory, name="upstream", host=LOOPBACK):
     """
-    A throwaway CA and a server certificate for 127.0.0.1 signed by it
+    A throwaway CA and a server certificate for `host` (an IP address,
+    default 127.0.0.1) signed by it
     (python3-cryptography): returns (cert path, key path, CA path), PEM.
     """
     import datetime
@@ -1170,13 +1171,13 @@ def make_test_tls(directory, name="upstream"):
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LOOPBACK)]))
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
             .issuer_name(ca_name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(LOOPBACK)), x509.DNSName("localhost")]),
+                [x509.IPAddress(ipaddress.ip_address(host)), x509.DNSName("localhost")]),
                 critical=False)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
                            critical=False)
