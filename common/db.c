@@ -28,6 +28,15 @@ int db_exec(sqlite3 *db, const char *sql)
 	return db_check(db, sqlite3_exec(db, sql, NULL, NULL, NULL), sql);
 }
 
+int db_end(sqlite3 *db, int rc)
+{
+	if (rc == 0)
+		rc = db_exec(db, "COMMIT");
+	if (rc < 0)
+		db_exec(db, "ROLLBACK");
+	return rc;
+}
+
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
 {
 	return db_check(db, sqlite3_prepare_v2(db, sql, -1, stmt, NULL), sql);

@@ -37,6 +37,13 @@ int db_open_in(const char *dir, const char *name, int create, const char *const 
 /* db_exec: run SQL with no results; -EIO with sqlite3_errmsg logged. */
 int db_exec(sqlite3 *db, const char *sql);
 
+/*
+ * db_end: end the transaction the caller began: COMMIT when `rc` is 0,
+ * else (or when the COMMIT fails) ROLLBACK. Returns `rc`, or the COMMIT's
+ * error.
+ */
+int db_end(sqlite3 *db, int rc);
+
 /* db_prepare: prepare one statement; -EIO logged. */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
 

@@ -186,9 +186,5 @@ int alerts_store_resolve(sqlite3 *db, const char *kind, int64_t id, const char *
 	if (rc == 0)
 		rc = audit_append(db, actor, "alert.resolve", subject, detail, now);
 	json_decref(detail);
-	if (rc == 0)
-		rc = db_exec(db, "COMMIT");
-	if (rc < 0)
-		db_exec(db, "ROLLBACK");
-	return rc;
+	return db_end(db, rc);
 }

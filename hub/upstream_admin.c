@@ -219,15 +219,6 @@ static int set_state(sqlite3 *db, const char *id, const char *from, const char *
 	return rc;
 }
 
-static int finish(sqlite3 *db, int rc)
-{
-	if (rc == 0)
-		rc = db_exec(db, "COMMIT");
-	if (rc < 0)
-		db_exec(db, "ROLLBACK");
-	return rc;
-}
-
 int upstream_admin_retry(sqlite3 *db, const char *id, const char *actor, int64_t now, int *count)
 {
 	struct parked p = {0};
@@ -255,7 +246,7 @@ int upstream_admin_retry(sqlite3 *db, const char *id, const char *actor, int64_t
 out:
 	json_decref(detail);
 	json_decref(p.record);
-	return finish(db, rc);
+	return db_end(db, rc);
 }
 
 int upstream_admin_void(sqlite3 *db, const char *id, const char *reason, const char *actor,
@@ -318,7 +309,7 @@ out:
 	json_decref(payload);
 	json_decref(detail);
 	json_decref(p.record);
-	return finish(db, rc);
+	return db_end(db, rc);
 }
 
 int upstream_admin_accept_conflict(sqlite3 *db, const char *id, const char *actor, int64_t now)
@@ -344,5 +335,5 @@ int upstream_admin_accept_conflict(sqlite3 *db, const char *id, const char *acto
 out:
 	json_decref(detail);
 	json_decref(p.record);
-	return finish(db, rc);
+	return db_end(db, rc);
 }

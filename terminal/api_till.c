@@ -278,9 +278,14 @@ static const char *failed_field(int rc, const char *why)
 	return rc == -ENOENT ? "lines" : NULL;
 }
 
-/* POST /api/v1/sales and POST /api/v1/carts (park). */
+/*
+ * POST /api/v1/sales, POST /api/v1/carts (park), and PUT /api/v1/orders/{id}
+ * (`order_id`: a stored cart's lines, discount, points and customer
+ * replaced, as the park route takes them; 409 not-owner when it is another
+ * terminal's or released, not-open when completed or voided).
+ */
 static void ring_up(struct term_api *api, const struct http_request *req, struct http_response *res,
-		    int park)
+		    int park, const char *order_id)
 {
 	struct till_req *t = calloc(1, sizeof(*t));
 	struct sale_result r = {0};
@@ -297,47 +302,17 @@ static void ring_up(struct term_api *api, const struct http_request *req, struct
 	body = http_body_object(req, res, park ? "lines" : "lines and payments");
 	if (!body || cart_body(api, body, !park, t, &customer, &a, res) < 0)
 		goto out;
-	rc = sale_ring_up(api->db, &a.sale, &t->opts, t->lines, t->nlines, t->pays, t->npays, park,
-			  &r, why, sizeof(why));
-	if (rc < 0)
-		api_respond_failure(res, rc, &r, &a, failed_field(rc, why), why);
+	if (order_id)
+		rc = sale_edit(api->db, &a.sale, &t->opts, order_id, t->lines, t->nlines, &r, why,
+			       sizeof(why));
 	else
-		api_respond_record(api, res, &r, t->print);
-out:
-	json_decref(body);
-	free(t);
-}
-
-/*
- * PUT /api/v1/orders/{id}: a stored cart's lines (and discount, points,
- * customer) replaced, as the park route takes them. 409 not-owner (another
- * terminal's, or released) and not-open (completed or voided).
- */
-static void edit_cart(struct term_api *api, const char *order_id, const struct http_request *req,
-		      struct http_response *res)
-{
-	struct till_req *t = calloc(1, sizeof(*t));
-	struct sale_result r = {0};
-	struct api_acting a;
-	struct customer customer;
-	json_t *body = NULL;
-	char why[512];
-	int rc;
-
-	if (!t) {
-		api_internal(res);
-		return;
-	}
-	body = http_body_object(req, res, "lines");
-	if (!body || cart_body(api, body, 0, t, &customer, &a, res) < 0)
-		goto out;
-	rc = sale_edit(api->db, &a.sale, &t->opts, order_id, t->lines, t->nlines, &r, why,
-		       sizeof(why));
-	if (rc == -ENOENT && strncmp(why, "this terminal has no order", 26) == 0)
+		rc = sale_ring_up(api->db, &a.sale, &t->opts, t->lines, t->nlines, t->pays,
+				  t->npays, park, &r, why, sizeof(why));
+	if (order_id && rc == -ENOENT && strncmp(why, "this terminal has no order", 26) == 0)
 		http_respond_error(res, 404, "not-found", NULL, "%s", why);
-	else if (rc == -EPERM && !r.refused)
+	else if (order_id && rc == -EPERM && !r.refused)
 		http_respond_error(res, 409, "not-owner", NULL, "%s", why);
-	else if (rc == -EALREADY)
+	else if (order_id && rc == -EALREADY)
 		http_respond_error(res, 409, "not-open", NULL, "%s", why);
 	else if (rc < 0)
 		api_respond_failure(res, rc, &r, &a, failed_field(rc, why), why);
@@ -670,14 +645,14 @@ int api_till_route(struct term_api *api, const struct http_request *req, struct 
 
 	if (strcmp(req->url, "/api/v1/sales") == 0) {
 		if (method_is(req, res, "POST"))
-			ring_up(api, req, res, 0);
+			ring_up(api, req, res, 0, NULL);
 		return 1;
 	}
 	if (strcmp(req->url, "/api/v1/carts") == 0) {
 		if (strcmp(req->method, "GET") == 0)
 			list_carts(api, res);
 		else if (method_is(req, res, "POST"))
-			ring_up(api, req, res, 1);
+			ring_up(api, req, res, 1, NULL);
 		return 1;
 	}
 	if (strcmp(req->url, "/api/v1/carts/price") == 0) {
@@ -694,7 +669,7 @@ int api_till_route(struct term_api *api, const struct http_request *req, struct 
 		if (rc < 0)
 			http_respond_error(res, 404, "not-found", NULL, "no such order");
 		else if (!*rest && strcmp(req->method, "PUT") == 0)
-			edit_cart(api, seg, req, res);
+			ring_up(api, req, res, 1, seg);
 		else if (!*rest && strcmp(req->method, "GET") == 0)
 			get_order(api, seg, res);
 		else if (!*rest)

@@ -1320,6 +1320,22 @@ class _WorldAdmin:
         return h
 
 
+    def owner_shop(self, password="the owner's first password"):
+        """
+        A running hub with SHOP_CATALOG whose owner is signed in through the
+        admin API, past the first password change: (hub, the owner's client).
+        """
+        pwfile = self.tmp / "owner.pw"
+        pwfile.write_text(password + "\n")
+        hub = self.admin_hub(start=False, init_args=("--owner-password-file", pwfile))
+        hub.import_catalog(SHOP_CATALOG)
+        hub.start()
+        owner = AdminClient(hub)
+        assert owner.login("owner", password).status == 200
+        assert owner.change_password(password, "a much better password").status == 200
+        return hub, owner
+
+
 _add_methods(World, _WorldAdmin)
 
 

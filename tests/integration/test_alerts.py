@@ -9,22 +9,14 @@ which the audit log keeps. The alerts themselves are kept.
 """
 import json
 
-from conftest import SHOP_CATALOG, TERM_BIN, AdminClient, poll_until, run_cli
+from conftest import TERM_BIN, poll_until, run_cli
 from test_loyalty import hub_customer, sell, set_loyalty, term_json
 
-PASSWORD = "correct horse battery staple"
 ALERT_KINDS = ("journal-broken", "order-alert", "cash-alert", "loyalty-alert", "stock-alert")
 
 
 def admin_shop(world, names):
-    pwfile = world.tmp / "owner.pw"
-    pwfile.write_text(PASSWORD + "\n")
-    hub = world.admin_hub(start=False, init_args=("--owner-password-file", pwfile))
-    hub.import_catalog(SHOP_CATALOG)
-    hub.start()
-    owner = AdminClient(hub)
-    assert owner.login("owner", PASSWORD).status == 200
-    assert owner.change_password(PASSWORD, "a much better password").status == 200
+    hub, owner = world.owner_shop()
     tills = [world.enrolled_terminal(hub, n) for n in names]
     for t in tills:
         t.wait_catalog()

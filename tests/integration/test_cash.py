@@ -12,11 +12,9 @@ cash, and the admin API.
 """
 import json
 
-from conftest import (EX_DATAERR, EX_NOPERM, HUB_BIN, SHOP_CATALOG, TERM_BIN, AdminClient,
-                      new_id, run_cli, wait_until)
+from conftest import EX_DATAERR, EX_NOPERM, HUB_BIN, TERM_BIN, new_id, run_cli, wait_until
 
 CASHIER_PIN, MANAGER_PIN = "1234", "98765"
-PASSWORD = "the owner's first password"
 
 
 def ok_json(till, *args, pin=None):
@@ -202,14 +200,7 @@ def cash_op(sid, rev, payload):
 
 
 def admin_shop(world):
-    pwfile = world.tmp / "owner.pw"
-    pwfile.write_text(PASSWORD + "\n")
-    hub = world.admin_hub(start=False, init_args=("--owner-password-file", pwfile))
-    hub.import_catalog(SHOP_CATALOG)
-    hub.start()
-    owner = AdminClient(hub)
-    assert owner.login("owner", PASSWORD).status == 200
-    assert owner.change_password(PASSWORD, "a much better password").status == 200
+    hub, owner = world.owner_shop()
     a = world.enrolled_terminal(hub, "a", start=False)
     b = world.enrolled_terminal(hub, "b", start=False)
     return hub, owner, world.sync_client(hub, a), world.sync_client(hub, b)
