@@ -7,11 +7,11 @@
 #include <string.h>
 
 const char *const perm_names[] = {
-    "sale.discount.line", "sale.discount.order", "order.void",	 "order.refund",
-    "order.claim.force",  "cash.open",		 "cash.close",	 "cash.in",
-    "cash.out",		  "cash.payout",	 "drawer.open",	 "catalog.edit",
-    "staff.manage",	  "terminals.manage",	 "reports.view", "upstream.resolve",
-    "audit.view",	  "settings.edit",	 "alerts.resolve",	 NULL,
+    "sale.discount.line", "sale.discount.order", "order.void",	   "order.refund",
+    "order.claim.force",  "cash.open",		 "cash.close",	   "cash.in",
+    "cash.out",		  "cash.payout",	 "drawer.open",	   "catalog.edit",
+    "staff.manage",	  "terminals.manage",	 "reports.view",   "upstream.resolve",
+    "audit.view",	  "settings.edit",	 "alerts.resolve", NULL,
 };
 
 bool perm_known(const char *name)
